@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loading, pinning, attaching and detaching the port programs. Used by both
+ * `xpan` (load/unload/status) and `xpan-ctrld` (attach on start, reconcile).
+ *
+ * Pins live under one bpffs directory (default /sys/fs/bpf/xpan):
+ *   <bpffs>/xpan_*            maps (names in bpf/xpan_shared.h)
+ *   <bpffs>/prog_port_tc      the TC build of xpan_port_in
+ *   <bpffs>/prog_port_xdp     the XDP build of xpan_port_in
+ *   <bpffs>/prog_flood_egress the devmap egress filter for XDP flooding
+ * Loading again with existing pins reuses them (programs and maps), so a
+ * restarted daemon never rebuilds the dataplane from empty.
+ */
+#ifndef XPAN_DATAPLANE_H
+#define XPAN_DATAPLANE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define XPAN_DEFAULT_BPFFS "/sys/fs/bpf/xpan"
+
+struct xpan_dp;
+
+/* Map fds of a loaded dataplane; owned by struct xpan_dp. */
+struct xpan_dp_maps {
+	int ports;		/* xpan_ports */
+	int macs;		/* xpan_macs */
+	int bindings;		/* xpan_bindings */
+	int vlans;		/* xpan_vlans */
+	int flood;		/* xpan_flood (devmap hash) */
+	int port_stats;		/* xpan_port_stats */
+};
+
+/* Mounts bpffs at /sys/fs/bpf when missing, creates dir. 0 or -errno. */
+int xpan_dp_prepare_bpffs(const char *bpffs);
+
+/*
+ * Opens the pinned dataplane under bpffs, loading and pinning it first when
+ * create is true and no pins exist. Returns 0 or -errno (-ENOENT: not
+ * loaded and create is false). Messages go through the log in lib/log.h.
+ */
+int xpan_dp_open(const char *bpffs, bool create, struct xpan_dp **out);
+void xpan_dp_close(struct xpan_dp *dp);
+const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp);
+
+/*
+ * Attach xpan_port_in to a port with the given datapath (enum
+ * xpan_datapath), replacing whatever xpan program was there and removing
+ * the other hook's xpan program. XDP mode also adds the port to xpan_flood
+ * with its egress filter. Idempotent. 0 or -errno.
+ */
+int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath);
+/* Remove xpan programs from a port (both hooks) and its xpan_flood entry. */
+int xpan_dp_detach(struct xpan_dp *dp, int ifindex);
+
+/* What is attached on a port. */
+struct xpan_dp_port_state {
+	bool tc;		/* xpan_port_in on clsact ingress */
+	bool xdp;		/* xpan_port_in as the XDP program */
+	__u32 tc_prog_id;
+	__u32 xdp_prog_id;
+};
+int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st);
+
+/*
+ * Detach from every interface that carries an xpan program (found through
+ * the xpan_ports map and, failing that, every interface in this netns) and
+ * remove every pin under bpffs. Works without a loaded struct xpan_dp.
+ */
+int xpan_dp_unload(const char *bpffs);
+
+#endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs the test suites and adds their results into one closing line.
+#   bash tests/run-all.sh [unit|dataplane|integration|storage ...]
+# Each suite prints its own runner summary; the last line of output is
+# "N passed, N failed, N skipped" over everything that ran.
+set -u
+cd "$(dirname "$0")/.."
+
+B=build
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit dataplane integration storage)
+
+passed=0 failed=0 skipped=0
+failures=()
+is_root=0
+[ "$(id -u)" -eq 0 ] && is_root=1
+
+# Criterion prints "[====] Synthesis: Tested: T | Passing: P | Failing: F | Crashing: C"
+run_criterion() {
+	local bin=$1 out rc line p f c
+	out=$(mktemp)
+	"$bin" --jobs 1 >"$out" 2>&1
+	rc=$?
+	grep -E '\[(FAIL|----)\]|Assertion|Crash|ERROR|runtime error|Sanitizer' "$out" | head -40
+	line=$(grep -a 'Synthesis:' "$out" | tail -1)
+	echo "$(basename "$(dirname "$bin")")/$(basename "$bin"): ${line#*Synthesis: }"
+	p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+	c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+	if [ -z "$line" ]; then
+		tail -20 "$out"
+		failed=$((failed + 1)); failures+=("$bin (no summary, rc=$rc)")
+	else
+		passed=$((passed + p)); failed=$((failed + f + c))
+		[ $((f + c)) -gt 0 ] || [ $rc -ne 0 ] && failures+=("$bin")
+		[ $((f + c)) -eq 0 ] && [ $rc -ne 0 ] && failed=$((failed + 1))
+	fi
+	rm -f "$out"
+}
+
+# Shell scenarios: exit 0 pass, 77 skip (with the reason printed), else fail.
+run_script() {
+	local t=$1 rc start
+	start=$(date +%s)
+	printf '%s ... ' "$t"
+	bash "$t" >"$B/tests/logs/$(basename "$t").log" 2>&1
+	rc=$?
+	case $rc in
+	0) echo "ok ($(( $(date +%s) - start ))s)"; passed=$((passed + 1)) ;;
+	77) echo "SKIP: $(tail -1 "$B/tests/logs/$(basename "$t").log")"; skipped=$((skipped + 1)) ;;
+	*) echo "FAIL (rc=$rc, log: $B/tests/logs/$(basename "$t").log)"
+	   tail -25 "$B/tests/logs/$(basename "$t").log" | sed 's/^/    | /'
+	   failed=$((failed + 1)); failures+=("$t") ;;
+	esac
+}
+
+needs_root() {
+	if [ $is_root -eq 0 ]; then
+		echo "$1: SKIPPED - needs root (CAP_BPF, CAP_NET_ADMIN, network namespaces); run 'sudo make test'"
+		skipped=$((skipped + $2))
+		return 1
+	fi
+}
+
+mkdir -p "$B/tests/logs"
+for s in "${suites[@]}"; do
+	echo "==== $s tests"
+	case $s in
+	unit)
+		for t in "$B"/tests/test_* "$B"/tests/asan/test_*; do
+			[ -x "$t" ] || continue
+			run_criterion "$t"
+		done ;;
+	dataplane)
+		[ -x "$B/tests/dp_tests" ] || continue
+		needs_root dataplane 1 || continue
+		run_criterion "$B/tests/dp_tests" ;;
+	integration|storage)
+		dir=tests/$s
+		ls "$dir"/test_*.sh >/dev/null 2>&1 || continue
+		needs_root "$s" "$(ls "$dir"/test_*.sh | wc -l)" || continue
+		for t in "$dir"/test_*.sh; do
+			run_script "$t"
+		done ;;
+	*) echo "unknown suite $s"; exit 2 ;;
+	esac
+done
+
+echo "===="
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
