@@ -61,7 +61,7 @@ DP_MAIN   := $(B)/tests/dp_tests
 MOD_LIBS  = $(foreach m,$(MODULES),$(if $(call mod_srcs,$(m)),$(B)/lib$(m).a))
 MOD_LIBS_ASAN = $(foreach m,$(MODULES),$(if $(call mod_srcs,$(m)),$(B)/asan/lib$(m).a))
 
-.PHONY: all bpf test test-unit test-dataplane test-integration test-storage \
+.PHONY: all bpf test test-all test-unit test-dataplane test-integration test-storage \
 	bench demo demo-down clean install deps
 all: $(BINS) $(BPF_OBJS)
 
@@ -132,7 +132,14 @@ $(B)/bpf:
 -include $(wildcard */module.mk)
 
 # ---- tests: each runner prints its own summary; run-all adds them up ----
-test: all $(UNIT_BINS) $(UNIT_ASAN) $(if $(DP_SRCS),$(DP_MAIN))
+# test and demo first make sure the Debian packages are there (a quick
+# check when they are), then build in a sub-make so pkg-config flags are
+# computed after the install.
+test:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory test-all
+
+test-all: all $(UNIT_BINS) $(UNIT_ASAN) $(if $(DP_SRCS),$(DP_MAIN))
 	$(Q)bash tests/run-all.sh
 
 test-unit: $(UNIT_BINS) $(UNIT_ASAN)
@@ -147,7 +154,9 @@ test-storage: all
 bench: all
 	$(Q)bash bench/run.sh
 
-demo: all
+demo:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash scripts/demo.sh up
 demo-down:
 	$(Q)bash scripts/demo.sh down
