@@ -10,6 +10,7 @@
 # Quiet unless V=1.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 
 Q := @
@@ -115,6 +116,7 @@ endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(MOD_LIBS) $(B)/libxpan.a
+	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcriterion $(LDLIBS_TESTS) -o $@
 $(B)/tests/asan/test_%: $(B)/asan/obj/tests/unit/test_%.o $(MOD_LIBS_ASAN) $(B)/asan/libxpan.a
@@ -123,6 +125,7 @@ $(B)/tests/asan/test_%: $(B)/asan/obj/tests/unit/test_%.o $(MOD_LIBS_ASAN) $(B)/
 	$(Q)$(CC) -g $(SAN) $^ $(PKG_LIBS) -lcriterion $(LDLIBS_TESTS) -o $@
 
 $(DP_MAIN): $(patsubst %.c,$(B)/obj/%.o,$(DP_SRCS)) $(B)/libxpan.a
+	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcriterion -o $@
 
