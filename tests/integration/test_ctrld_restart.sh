@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The dataplane does not depend on the daemon being alive: a ping every
+# 50 ms runs while xpan-ctrld is killed with SIGKILL and started again.
+# Criterion (not timed): every echo request up to the last one answered got
+# its reply (no gap in icmp_seq), replies kept coming after the restart,
+# and the restarted daemon kept every node's MAC.
+. "$(dirname "$0")/../lib/netns.sh"
+
+# Highest icmp_seq answered so far.
+last_seq()
+{
+	grep -o 'icmp_seq=[0-9]*' "$1" | tail -n 1 | cut -d= -f2
+}
+
+seq_reached()
+{
+	[ "$(last_seq "$1")" -ge "$2" ] 2>/dev/null
+}
+
+for mode in tc xdp; do
+	xit_platform_up "$mode"
+	macs0=$(xit_node_macs)
+	xit_expect_eq "$mode: show nodes lists five nodes" "$(wc -l <<<"$macs0")" 5
+
+	log=$XIT_TMP/ping-$mode.log
+	xit_bg_ns r1 ping -i 0.05 10.10.0.2 >"$log" 2>&1
+	ping_pid=$XIT_BG_PID
+	xit_wait_for 15 seq_reached "$log" 20 || xit_fatal "ping r1 -> r2 never got going: $(tail -n 3 "$log")"
+
+	xit_stop_ctrld KILL
+	at_kill=$(last_seq "$log")
+	xit_log "$mode: ctrld killed at icmp_seq $at_kill"
+	xit_expect_ok "$mode: replies continue while ctrld is dead" \
+		xit_wait_for 10 seq_reached "$log" $((at_kill + 20))
+	xit_expect_fail "$mode: xpan status fails while ctrld is dead" xit_xpan status
+
+	xit_start_ctrld
+	at_start=$(last_seq "$log")
+	xit_log "$mode: ctrld ready again at icmp_seq $at_start"
+	xit_expect_ok "$mode: replies continue after the restart" \
+		xit_wait_for 15 seq_reached "$log" $((at_start + 40))
+
+	kill -INT "$ping_pid"
+	wait "$ping_pid" 2>/dev/null
+	last=$(last_seq "$log")
+	answered=$(grep -o 'icmp_seq=[0-9]*' "$log" | cut -d= -f2 | sort -un | wc -l)
+	xit_expect_eq "$mode: every echo request 1..$last answered (no loss across kill and restart)" \
+		"$answered" "$last" || tail -n 5 "$log" | sed 's/^/    | /'
+	xit_log "$mode: $(grep -E 'packets transmitted' "$log")"
+
+	macs1=$(xit_node_macs)
+	xit_expect_eq "$mode: node MACs identical after kill -9 and restart" \
+		"$macs1" "$macs0"
+	xit_expect_ok "$mode: r1 pings r3 after the restart" \
+		xit_ns r1 ping -c 2 -i 0.2 -W 2 10.10.0.3
+
+	xit_platform_down
+done
+xit_summary
