@@ -12,6 +12,7 @@ PKGS=(
 	libclang-rt-14-dev
 	iproute2 iputils-ping ethtool tcpdump iperf3 nftables procps psmisc
 	libiscsi-bin tgt fio
+	jq python3
 )
 
 missing=()
