@@ -1,0 +1,1032 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Load, pin, attach and detach the port programs (contract in dataplane.h).
+ *
+ * The pins are the dataplane: a struct xpan_dp only holds fds opened from
+ * them, so any number of processes (xpan, xpan-ctrld) can work on the same
+ * dataplane, and a crash at any point leaves pins that the next open
+ * completes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/pkt_sched.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include <netlink/netlink.h>
+#include <netlink/route/classifier.h>
+
+#include "bpf/xpan_shared.h"
+#include "dataplane.h"
+#include "log.h"
+#include "port_tc.skel.h"
+#include "port_xdp.skel.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+
+#define PIN_PROG_TC	"prog_port_tc"
+#define PIN_PROG_XDP	"prog_port_xdp"
+#define PIN_PROG_EGRESS	"prog_flood_egress"
+
+/* The name every build of the port program carries (bpf_prog_info.name). */
+#define PORT_PROG_NAME	"xpan_port_in"
+
+/*
+ * One fixed TC filter slot per port, so attaching again replaces our own
+ * filter instead of stacking a second one, and detach finds it without
+ * guessing. "xp" in the handle makes it recognisable in `tc filter show`.
+ */
+#define XPAN_TC_HANDLE	0x7870
+#define XPAN_TC_PRIO	0x7870
+
+struct xpan_dp {
+	char bpffs[PATH_MAX];
+	struct xpan_dp_maps maps;
+	int prog_tc;
+	int prog_xdp;
+	int prog_egress;
+};
+
+struct pin_map {
+	const char *name;
+	size_t off;
+};
+
+static const struct pin_map pin_maps[] = {
+	{ XPAN_MAP_PORTS, offsetof(struct xpan_dp_maps, ports) },
+	{ XPAN_MAP_MACS, offsetof(struct xpan_dp_maps, macs) },
+	{ XPAN_MAP_BINDINGS, offsetof(struct xpan_dp_maps, bindings) },
+	{ XPAN_MAP_VLANS, offsetof(struct xpan_dp_maps, vlans) },
+	{ XPAN_MAP_FLOOD, offsetof(struct xpan_dp_maps, flood) },
+	{ XPAN_MAP_PORT_STATS, offsetof(struct xpan_dp_maps, port_stats) },
+};
+#define N_PIN_MAPS (sizeof(pin_maps) / sizeof(pin_maps[0]))
+
+static int *map_fd_slot(struct xpan_dp_maps *m, size_t i)
+{
+	return (int *)((char *)m + pin_maps[i].off);
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool under_bpffs_root(const char *path)
+{
+	size_t n = strlen(BPFFS_ROOT);
+
+	return !strncmp(path, BPFFS_ROOT, n) &&
+	       (path[n] == '/' || path[n] == '\0');
+}
+
+int xpan_dp_prepare_bpffs(const char *bpffs)
+{
+	int err;
+
+	if (under_bpffs_root(bpffs) && !is_bpffs(BPFFS_ROOT)) {
+		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+			err = -errno;
+			pr_warn("cannot mount bpffs on %s: %s - mount it by hand: mount -t bpf bpf %s\n",
+				BPFFS_ROOT, strerror(-err), BPFFS_ROOT);
+			return err;
+		}
+		pr_info("mounted bpffs on %s\n", BPFFS_ROOT);
+	}
+	err = mkdir_p(bpffs, 0700);
+	if (err) {
+		pr_warn("cannot create %s: %s\n", bpffs, strerror(-err));
+		return err;
+	}
+	if (!is_bpffs(bpffs)) {
+		pr_warn("%s is not on a bpf filesystem - pick a directory under %s or mount one: mount -t bpf bpf DIR\n",
+			bpffs, BPFFS_ROOT);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* fd of a pinned object, or -errno (-ENOENT when the pin is missing). */
+static int get_pinned(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = pin_path(path, sizeof(path), dir, name);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			pr_warn("cannot open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	return fd;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void dp_close_fds(struct xpan_dp *dp)
+{
+	for (size_t i = 0; i < N_PIN_MAPS; i++)
+		close_fd(map_fd_slot(&dp->maps, i));
+	close_fd(&dp->prog_tc);
+	close_fd(&dp->prog_xdp);
+	close_fd(&dp->prog_egress);
+}
+
+static struct xpan_dp *dp_alloc(const char *bpffs)
+{
+	struct xpan_dp *dp = calloc(1, sizeof(*dp));
+
+	if (!dp)
+		return NULL;
+	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", bpffs);
+	for (size_t i = 0; i < N_PIN_MAPS; i++)
+		*map_fd_slot(&dp->maps, i) = -1;
+	dp->prog_tc = dp->prog_xdp = dp->prog_egress = -1;
+	return dp;
+}
+
+/*
+ * Opens every pin that exists. Returns how many of the maps and programs
+ * are missing (0 = complete), or -errno on a real error.
+ */
+static int dp_open_pins(struct xpan_dp *dp, int *missing_maps)
+{
+	struct {
+		const char *name;
+		int *fd;
+	} progs[] = {
+		{ PIN_PROG_TC, &dp->prog_tc },
+		{ PIN_PROG_XDP, &dp->prog_xdp },
+		{ PIN_PROG_EGRESS, &dp->prog_egress },
+	};
+	int missing = 0, fd;
+
+	*missing_maps = 0;
+	for (size_t i = 0; i < N_PIN_MAPS; i++) {
+		fd = get_pinned(dp->bpffs, pin_maps[i].name);
+		if (fd == -ENOENT) {
+			pr_debug("%s/%s: not pinned\n", dp->bpffs, pin_maps[i].name);
+			(*missing_maps)++;
+			missing++;
+			continue;
+		}
+		if (fd < 0)
+			return fd;
+		*map_fd_slot(&dp->maps, i) = fd;
+	}
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		fd = get_pinned(dp->bpffs, progs[i].name);
+		if (fd == -ENOENT) {
+			pr_debug("%s/%s: not pinned\n", dp->bpffs, progs[i].name);
+			missing++;
+			continue;
+		}
+		if (fd < 0)
+			return fd;
+		*progs[i].fd = fd;
+	}
+	return missing;
+}
+
+/*
+ * Pins fd as dir/name, replacing an existing pin atomically (pin under a
+ * temporary name, then rename over), so a reader never sees the name
+ * missing.
+ */
+static int pin_replace(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int err;
+
+	err = pin_path(path, sizeof(path), dir, name);
+	if (err)
+		return err;
+	if (snprintf(tmp, sizeof(tmp), "%s/tmp_%s_%d", dir, name, getpid()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp)) {
+		err = -errno;
+		pr_warn("cannot pin %s: %s\n", tmp, strerror(-err));
+		return err;
+	}
+	if (rename(tmp, path)) {
+		err = -errno;
+		pr_warn("cannot rename %s to %s: %s\n", tmp, path, strerror(-err));
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* The likely fix for a load error. */
+static const char *load_hint(int err)
+{
+	switch (err) {
+	case -EACCES:
+		return " - the verifier rejected it; run with -vv for its log";
+	case -EINVAL:
+		return " - if the pinned maps are from another xpan version, run 'xpan unload' and load again";
+	case -EPERM:
+		return " - run as root (needs CAP_BPF and CAP_NET_ADMIN)";
+	default:
+		return "";
+	}
+}
+
+/*
+ * Points the object's pinned-by-name maps at the pins that exist, checking
+ * their layout ourselves: libbpf 1.1's own reuse check compares map_flags
+ * exactly, and the kernel adds BPF_F_RDONLY_PROG to every devmap, so
+ * xpan_flood would never be reused. Maps without a pin are left to libbpf,
+ * which creates and pins them.
+ */
+static int reuse_pinned_maps(struct bpf_object *obj, const char *bpffs)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info), flags;
+		const char *name = bpf_map__name(map);
+		int fd, err = 0;
+
+		if (!bpf_map__pin_path(map))
+			continue;
+		fd = get_pinned(bpffs, name);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return fd;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			err = -errno;
+			goto out_close;
+		}
+		flags = info.map_flags;
+		if (info.type == BPF_MAP_TYPE_DEVMAP ||
+		    info.type == BPF_MAP_TYPE_DEVMAP_HASH)
+			flags &= ~BPF_F_RDONLY_PROG;
+		if (info.type != bpf_map__type(map) ||
+		    info.key_size != bpf_map__key_size(map) ||
+		    info.value_size != bpf_map__value_size(map) ||
+		    info.max_entries != bpf_map__max_entries(map) ||
+		    flags != bpf_map__map_flags(map)) {
+			pr_warn("%s/%s has another layout than this xpan's %s (type %u/%u, key %u/%u, value %u/%u, entries %u/%u) - run 'xpan unload' to drop the old dataplane, then load again\n",
+				bpffs, name, name, info.type, bpf_map__type(map),
+				info.key_size, bpf_map__key_size(map),
+				info.value_size, bpf_map__value_size(map),
+				info.max_entries, bpf_map__max_entries(map));
+			err = -EINVAL;
+			goto out_close;
+		}
+		err = bpf_map__reuse_fd(map, fd);
+		if (!err)
+			err = bpf_map__set_pin_path(map, NULL);
+out_close:
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_tc(const char *bpffs)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = bpffs);
+	struct xpan_port_tc *skel;
+	int err;
+
+	skel = xpan_port_tc__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the TC port program: %s\n", strerror(-err));
+		return err;
+	}
+	err = reuse_pinned_maps(skel->obj, bpffs);
+	if (err)
+		goto out_destroy;
+	err = xpan_port_tc__load(skel);
+	if (err) {
+		pr_warn("cannot load the TC port program (maps under %s): %s%s\n",
+			bpffs, strerror(-err), load_hint(err));
+		goto out_destroy;
+	}
+	err = pin_replace(bpf_program__fd(skel->progs.xpan_port_in), bpffs,
+			  PIN_PROG_TC);
+out_destroy:
+	xpan_port_tc__destroy(skel);
+	return err;
+}
+
+static int load_xdp(const char *bpffs)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = bpffs);
+	struct xpan_port_xdp *skel;
+	int err;
+
+	skel = xpan_port_xdp__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the XDP port program: %s\n", strerror(-err));
+		return err;
+	}
+	err = reuse_pinned_maps(skel->obj, bpffs);
+	if (err)
+		goto out_destroy;
+	err = xpan_port_xdp__load(skel);
+	if (err) {
+		pr_warn("cannot load the XDP port program (maps under %s): %s%s\n",
+			bpffs, strerror(-err), load_hint(err));
+		goto out_destroy;
+	}
+	/* The egress filter first: a pinned prog_port_xdp implies its
+	 * companion is there too. */
+	err = pin_replace(bpf_program__fd(skel->progs.xpan_flood_egress), bpffs,
+			  PIN_PROG_EGRESS);
+	if (!err)
+		err = pin_replace(bpf_program__fd(skel->progs.xpan_port_in),
+				  bpffs, PIN_PROG_XDP);
+out_destroy:
+	xpan_port_xdp__destroy(skel);
+	return err;
+}
+
+/*
+ * Loads what is missing. A missing map means the programs present were
+ * built against maps that are gone, so then both objects are reloaded;
+ * otherwise only the objects whose program pins are missing.
+ */
+static int dp_create(struct xpan_dp *dp, int missing_maps)
+{
+	int err;
+
+	if (missing_maps || dp->prog_tc < 0) {
+		pr_info("loading %s/%s\n", dp->bpffs, PIN_PROG_TC);
+		err = load_tc(dp->bpffs);
+		if (err)
+			return err;
+	}
+	if (missing_maps || dp->prog_xdp < 0 || dp->prog_egress < 0) {
+		pr_info("loading %s/%s and %s\n", dp->bpffs, PIN_PROG_XDP,
+			PIN_PROG_EGRESS);
+		err = load_xdp(dp->bpffs);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Serialises loaders (xpan and xpan-ctrld starting together). */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int xpan_dp_open(const char *bpffs, bool create, struct xpan_dp **out)
+{
+	struct xpan_dp *dp;
+	int missing, missing_maps, lock_fd = -1, err;
+
+	*out = NULL;
+	dp = dp_alloc(bpffs);
+	if (!dp)
+		return -ENOMEM;
+	missing = dp_open_pins(dp, &missing_maps);
+	if (missing < 0) {
+		err = missing;
+		goto out_free;
+	}
+	if (missing == 0)
+		goto done;
+	if (!create) {
+		err = -ENOENT;
+		goto out_free;
+	}
+
+	err = xpan_dp_prepare_bpffs(bpffs);
+	if (err)
+		goto out_free;
+	lock_fd = lock_dir(bpffs);
+	if (lock_fd < 0) {
+		err = lock_fd;
+		pr_warn("cannot lock %s: %s\n", bpffs, strerror(-err));
+		goto out_free;
+	}
+	/* Another loader may have finished while we waited for the lock. */
+	dp_close_fds(dp);
+	missing = dp_open_pins(dp, &missing_maps);
+	if (missing > 0) {
+		err = dp_create(dp, missing_maps);
+		if (err)
+			goto out_unlock;
+		dp_close_fds(dp);
+		missing = dp_open_pins(dp, &missing_maps);
+	}
+	if (missing) {
+		err = missing < 0 ? missing : -ENOENT;
+		if (missing > 0)
+			pr_warn("%s: pins still missing after loading\n", bpffs);
+		goto out_unlock;
+	}
+	close(lock_fd);
+done:
+	*out = dp;
+	return 0;
+
+out_unlock:
+	close(lock_fd);
+out_free:
+	dp_close_fds(dp);
+	free(dp);
+	return err;
+}
+
+void xpan_dp_close(struct xpan_dp *dp)
+{
+	if (!dp)
+		return;
+	dp_close_fds(dp);
+	free(dp);
+}
+
+const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
+{
+	return &dp->maps;
+}
+
+/* ---- recognising our programs ---- */
+
+static bool prog_id_is_ours(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool ours;
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, PORT_PROG_NAME);
+	close(fd);
+	return ours;
+}
+
+static __u32 prog_fd_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* ---- TC ---- */
+
+static __u32 tc_query_id(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XPAN_TC_HANDLE,
+		    .priority = XPAN_TC_PRIO);
+
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	return opts.prog_id;
+}
+
+static int tc_attach(int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XPAN_TC_HANDLE,
+		    .priority = XPAN_TC_PRIO, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_warn("cannot create clsact qdisc on ifindex %d: %s\n",
+			ifindex, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		pr_warn("cannot attach TC program on ifindex %d: %s\n", ifindex,
+			strerror(-err));
+	return err;
+}
+
+/* Filters left on one clsact direction, or -errno. */
+static int tc_count_filters(struct nl_sock *sk, int ifindex, __u32 parent)
+{
+	struct nl_cache *cache;
+	int n, err;
+
+	err = rtnl_cls_alloc_cache(sk, ifindex, parent, &cache);
+	if (err < 0)
+		return -ENOBUFS;
+	n = nl_cache_nitems(cache);
+	nl_cache_free(cache);
+	return n;
+}
+
+/*
+ * Removes the clsact qdisc once no filter is left on it: we created it, and
+ * leaving it would leave a trace; a qdisc that still carries someone
+ * else's filters stays.
+ */
+static void tc_remove_qdisc_if_empty(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	struct nl_sock *sk;
+	int in, eg;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return;
+	if (nl_connect(sk, NETLINK_ROUTE) < 0)
+		goto out_free;
+	in = tc_count_filters(sk, ifindex,
+			      TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	eg = tc_count_filters(sk, ifindex,
+			      TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	if (in == 0 && eg == 0) {
+		int err = bpf_tc_hook_destroy(&hook);
+
+		if (err && err != -ENOENT && err != -EINVAL)
+			pr_debug("ifindex %d: cannot remove clsact: %s\n",
+				 ifindex, strerror(-err));
+	} else {
+		pr_debug("ifindex %d: clsact kept (%d ingress, %d egress filters)\n",
+			 ifindex, in, eg);
+	}
+out_free:
+	nl_socket_free(sk);
+}
+
+static int tc_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XPAN_TC_HANDLE,
+		    .priority = XPAN_TC_PRIO);
+	__u32 id = tc_query_id(ifindex);
+	int err;
+
+	if (!id)
+		return 0;
+	if (!prog_id_is_ours(id)) {
+		pr_warn("ifindex %d: TC filter %#x prio %#x holds a program that is not %s; left alone\n",
+			ifindex, XPAN_TC_HANDLE, XPAN_TC_PRIO, PORT_PROG_NAME);
+		return 0;
+	}
+	err = bpf_tc_detach(&hook, &opts);
+	if (err && err != -ENOENT) {
+		pr_warn("cannot detach TC program from ifindex %d: %s\n",
+			ifindex, strerror(-err));
+		return err;
+	}
+	tc_remove_qdisc_if_empty(ifindex);
+	return 0;
+}
+
+/* ---- XDP ---- */
+
+/*
+ * libxdp finds its own pins (dispatcher state) through LIBXDP_BPFFS; after
+ * `ip netns exec` the host's bpffs is hidden and only the mount
+ * xpan_dp_prepare_bpffs made is there, so point libxdp at a bpffs that
+ * exists.
+ */
+static void libxdp_set_bpffs(const char *bpffs)
+{
+	if (getenv("LIBXDP_BPFFS"))
+		return;
+	if (is_bpffs(BPFFS_ROOT))
+		setenv("LIBXDP_BPFFS", BPFFS_ROOT, 0);
+	else if (bpffs && is_bpffs(bpffs))
+		setenv("LIBXDP_BPFFS", bpffs, 0);
+}
+
+struct xdp_state {
+	__u32 id;		/* what the hook runs (program or dispatcher) */
+	__u32 mode_flag;	/* XDP_FLAGS_*_MODE it is attached in */
+	__u32 ours_id;		/* our program's id, 0 when not there */
+	bool dispatcher;	/* ours runs under libxdp's dispatcher */
+};
+
+static __u32 mode_to_flag(__u8 mode)
+{
+	switch (mode) {
+	case XDP_ATTACHED_SKB:
+		return XDP_FLAGS_SKB_MODE;
+	case XDP_ATTACHED_HW:
+		return XDP_FLAGS_HW_MODE;
+	default:
+		return XDP_FLAGS_DRV_MODE;
+	}
+}
+
+static int xdp_state(int ifindex, struct xdp_state *st)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	st->id = q.prog_id;
+	if (!q.prog_id) {
+		/* A second program in another mode is not ours to judge. */
+		st->id = q.drv_prog_id ? q.drv_prog_id :
+			 q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+		if (!st->id)
+			return 0;
+	}
+	st->mode_flag = mode_to_flag(q.attach_mode);
+	if (prog_id_is_ours(st->id)) {
+		st->ours_id = st->id;
+		return 0;
+	}
+	/* Maybe libxdp's dispatcher with our program as a component. */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return 0;
+	if (mp && !xdp_multiprog__is_legacy(mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
+			if (!strcmp(xdp_program__name(p), PORT_PROG_NAME)) {
+				st->ours_id = xdp_program__id(p);
+				st->dispatcher = true;
+				break;
+			}
+		}
+	}
+	xdp_multiprog__close(mp);
+	return 0;
+}
+
+static int xdp_detach(int ifindex)
+{
+	struct xdp_state st;
+	int err;
+
+	err = xdp_state(ifindex, &st);
+	if (err) {
+		pr_warn("cannot query XDP on ifindex %d: %s\n", ifindex,
+			strerror(-err));
+		return err;
+	}
+	if (!st.ours_id)
+		return 0;
+	if (st.dispatcher) {
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+		struct xdp_program *p;
+
+		err = libxdp_get_error(mp);
+		if (err || !mp)
+			return err ? err : -ENOENT;
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (xdp_program__id(p) == st.ours_id)
+				break;
+		err = p ? xdp_program__detach(p, ifindex,
+					      xdp_multiprog__attach_mode(mp), 0) :
+			  0;
+		xdp_multiprog__close(mp);
+	} else {
+		int old_fd = bpf_prog_get_fd_by_id(st.ours_id);
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
+
+		if (old_fd < 0)
+			return -errno;
+		/* REPLACE: only if it is still ours, no race with a
+		 * colleague's program attached meanwhile. */
+		err = bpf_xdp_attach(ifindex, -1,
+				     st.mode_flag | XDP_FLAGS_REPLACE, &o);
+		close(old_fd);
+	}
+	if (err && err != -ENOENT) {
+		pr_warn("cannot detach XDP program from ifindex %d: %s\n",
+			ifindex, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
+{
+	__u32 want = prog_fd_id(prog_fd);
+	struct xdp_program *xp;
+	struct xdp_state st;
+	int err;
+
+	err = xdp_state(ifindex, &st);
+	if (err) {
+		pr_warn("cannot query XDP on ifindex %d: %s\n", ifindex,
+			strerror(-err));
+		return err;
+	}
+	if (st.ours_id == want)
+		return 0;
+	if (st.ours_id && !st.dispatcher) {
+		/* An older load of ours: swap it without a gap. */
+		int old_fd = bpf_prog_get_fd_by_id(st.ours_id);
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
+
+		if (old_fd < 0)
+			return -errno;
+		err = bpf_xdp_attach(ifindex, prog_fd,
+				     st.mode_flag | XDP_FLAGS_REPLACE, &o);
+		close(old_fd);
+		if (err)
+			pr_warn("cannot replace XDP program on ifindex %d: %s\n",
+				ifindex, strerror(-err));
+		return err;
+	}
+	if (st.ours_id) {
+		err = xdp_detach(ifindex);
+		if (err)
+			return err;
+	} else if (st.id) {
+		pr_warn("ifindex %d already runs XDP program id %u - remove it first (xdp-loader unload IFNAME --all, or ip link set dev IFNAME xdp off)\n",
+			ifindex, st.id);
+		return -EBUSY;
+	}
+
+	libxdp_set_bpffs(bpffs);
+	xp = xdp_program__from_fd(prog_fd);
+	err = libxdp_get_error(xp);
+	if (!err) {
+		err = xdp_program__attach(xp, ifindex, XDP_MODE_NATIVE, 0);
+		xdp_program__close(xp);
+		if (!err)
+			return 0;
+	}
+	pr_debug("libxdp attach on ifindex %d failed (%s); plain attach\n",
+		 ifindex, strerror(-err));
+	err = bpf_xdp_attach(ifindex, prog_fd,
+			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
+	if (err)
+		pr_warn("cannot attach XDP program on ifindex %d: %s%s\n",
+			ifindex, strerror(-err),
+			err == -EOPNOTSUPP ? " - the driver has no native XDP; use datapath: tc" : "");
+	return err;
+}
+
+/* ---- flood devmap ---- */
+
+static int flood_add(struct xpan_dp *dp, int ifindex)
+{
+	struct bpf_devmap_val val = {
+		.ifindex = ifindex,
+		.bpf_prog.fd = dp->prog_egress,
+	};
+	__u32 key = ifindex;
+
+	if (bpf_map_update_elem(dp->maps.flood, &key, &val, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("cannot add ifindex %d to %s: %s\n", ifindex,
+			XPAN_MAP_FLOOD, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int flood_del(int flood_fd, int ifindex)
+{
+	__u32 key = ifindex;
+
+	if (flood_fd < 0)
+		return 0;
+	if (bpf_map_delete_elem(flood_fd, &key) && errno != ENOENT) {
+		int err = -errno;
+
+		pr_warn("cannot remove ifindex %d from %s: %s\n", ifindex,
+			XPAN_MAP_FLOOD, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* ---- public attach/detach/query ---- */
+
+int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath)
+{
+	int err;
+
+	switch (datapath) {
+	case XPAN_DP_TC:
+		err = tc_attach(ifindex, dp->prog_tc);
+		if (err)
+			return err;
+		err = xdp_detach(ifindex);
+		if (err)
+			return err;
+		return flood_del(dp->maps.flood, ifindex);
+	case XPAN_DP_XDP:
+		/* Flood entry first, so the port receives floods as soon as
+		 * it forwards. */
+		err = flood_add(dp, ifindex);
+		if (err)
+			return err;
+		err = xdp_attach(ifindex, dp->prog_xdp, dp->bpffs);
+		if (err) {
+			flood_del(dp->maps.flood, ifindex);
+			return err;
+		}
+		return tc_detach(ifindex);
+	default:
+		pr_warn("ifindex %d: unknown datapath %d (0 = tc, 1 = xdp)\n",
+			ifindex, datapath);
+		return -EINVAL;
+	}
+}
+
+static int detach_port(int flood_fd, int ifindex)
+{
+	int err, err2, err3;
+
+	err = tc_detach(ifindex);
+	err2 = xdp_detach(ifindex);
+	err3 = flood_del(flood_fd, ifindex);
+	return err ? err : err2 ? err2 : err3;
+}
+
+int xpan_dp_detach(struct xpan_dp *dp, int ifindex)
+{
+	return detach_port(dp->maps.flood, ifindex);
+}
+
+int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
+{
+	struct xdp_state xs;
+	__u32 id;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	id = tc_query_id(ifindex);
+	if (id && prog_id_is_ours(id)) {
+		st->tc = true;
+		st->tc_prog_id = id;
+	}
+	err = xdp_state(ifindex, &xs);
+	if (err)
+		return err;
+	if (xs.ours_id) {
+		st->xdp = true;
+		st->xdp_prog_id = xs.ours_id;
+	}
+	return 0;
+}
+
+/* ---- unload ---- */
+
+static bool is_our_pin(const char *name)
+{
+	return !strncmp(name, "xpan_", 5) || !strncmp(name, "prog_", 5) ||
+	       !strncmp(name, "tmp_", 4);
+}
+
+static int unlink_pins(const char *bpffs)
+{
+	struct dirent *de;
+	char path[PATH_MAX];
+	int err = 0;
+	DIR *d;
+
+	d = opendir(bpffs);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (!is_our_pin(de->d_name))
+			continue;
+		if (pin_path(path, sizeof(path), bpffs, de->d_name))
+			continue;
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			pr_warn("cannot remove %s: %s\n", path, strerror(-err));
+		}
+	}
+	closedir(d);
+	if (rmdir(bpffs) && errno != ENOENT) {
+		if (!err)
+			err = -errno;
+		pr_warn("cannot remove %s: %s - it holds files xpan did not create; remove them by hand\n",
+			bpffs, strerror(errno));
+	}
+	return err;
+}
+
+int xpan_dp_unload(const char *bpffs)
+{
+	struct if_nameindex *ifs, *i;
+	int ports_fd, flood_fd, err = 0, e;
+	__u32 key, next, *prev = NULL;
+
+	ports_fd = get_pinned(bpffs, XPAN_MAP_PORTS);
+	flood_fd = get_pinned(bpffs, XPAN_MAP_FLOOD);
+
+	/* Ports of the map first: they may be in another place than this
+	 * netns' interface list only by being gone, which detach ignores. */
+	if (ports_fd >= 0) {
+		while (!bpf_map_get_next_key(ports_fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (!if_indextoname(key, (char[IF_NAMESIZE]){}))
+				continue;
+			e = detach_port(flood_fd, key);
+			if (e && !err)
+				err = e;
+		}
+	}
+	ifs = if_nameindex();
+	if (ifs) {
+		for (i = ifs; i->if_index; i++) {
+			e = detach_port(flood_fd, i->if_index);
+			if (e && !err)
+				err = e;
+		}
+		if_freenameindex(ifs);
+	} else {
+		pr_warn("cannot list interfaces: %s\n", strerror(errno));
+	}
+	close_fd(&ports_fd);
+	close_fd(&flood_fd);
+
+	e = unlink_pins(bpffs);
+	return err ? err : e;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xpan show ports|stats: straight from the pinned maps. */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "commands.h"
+#include "dataplane.h"
+#include "drop_names.h"
+#include "log.h"
+#include "maps_read.h"
+#include "output.h"
+
+static const char *ifname_of(__u32 ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		strcpy(buf, "-");
+	return buf;
+}
+
+static const char *datapath_str(__u32 dp)
+{
+	switch (dp) {
+	case XPAN_DP_TC:
+		return "tc";
+	case XPAN_DP_XDP:
+		return "xdp";
+	default:
+		return "unknown";
+	}
+}
+
+static void print_port(struct out *o, const struct port_entry *e)
+{
+	static const struct {
+		__u32 bit;
+		const char *name;
+	} flag_names[] = {
+		{ XPAN_PORT_F_ENABLED, "enabled" },
+		{ XPAN_PORT_F_PROMISC, "promisc" },
+	};
+	char ifname[IF_NAMESIZE], mac[18], flags[64] = "", hooks[16] = "";
+	struct xpan_dp_port_state st = { 0 };
+	int err;
+
+	xpan_fmt_mac(e->port.mac, mac, sizeof(mac));
+	err = xpan_dp_query((int)e->ifindex, &st);
+	if (err && err != -ENODEV)
+		pr_debug("ifindex %u: query failed: %s\n", e->ifindex,
+			 strerror(-err));
+
+	out_obj_start(o, NULL);
+	out_uint(o, "ifindex", "%-8" PRIu64, e->ifindex);
+	out_str(o, "ifname", "%-16s", ifname_of(e->ifindex, ifname));
+	out_str(o, "mac", "%-18s", mac);
+	out_uint(o, "vlan", "%-6" PRIu64, e->port.vlan);
+	out_str(o, "datapath", "%-9s", datapath_str(e->port.datapath));
+
+	out_arr_start(o, "flags");
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(e->port.flags & flag_names[i].bit))
+			continue;
+		out_elem_str(o, NULL, flag_names[i].name);
+		if (flags[0])
+			strcat(flags, ",");
+		strcat(flags, flag_names[i].name);
+	}
+	out_arr_end(o);
+	out_str(o, NULL, "%-16s", flags[0] ? flags : "-");
+	out_uint(o, "flags_raw", NULL, e->port.flags);
+	out_uint(o, "node_id", "%-8" PRIu64, e->port.node_id);
+
+	out_arr_start(o, "attached");
+	if (st.tc) {
+		out_elem_str(o, NULL, "tc");
+		strcat(hooks, "tc");
+	}
+	if (st.xdp) {
+		out_elem_str(o, NULL, "xdp");
+		strcat(hooks, hooks[0] ? ",xdp" : "xdp");
+	}
+	out_arr_end(o);
+	out_str(o, NULL, "%s\n", hooks[0] ? hooks : "none");
+	out_obj_end(o);
+}
+
+int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
+{
+	const char *bpffs = xpan_opts_bpffs(opts);
+	struct port_entry *ports = NULL;
+	struct out o;
+	int fd, n;
+
+	(void)argc;
+	(void)argv;
+	if (!bpffs)
+		return XPAN_EXIT_FAIL;
+	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORTS);
+	if (fd < 0)
+		return XPAN_EXIT_FAIL;
+	n = xpan_read_ports(fd, &ports);
+	close(fd);
+	if (n < 0) {
+		pr_warn("cannot read %s/%s: %s\n", bpffs, XPAN_MAP_PORTS,
+			strerror(-n));
+		return XPAN_EXIT_FAIL;
+	}
+	if (out_open(&o, stdout, opts->json, opts->pretty)) {
+		free(ports);
+		return XPAN_EXIT_FAIL;
+	}
+	out_text(&o, "%-8s%-16s%-18s%-6s%-9s%-16s%-8s%s\n", "IFINDEX", "IFNAME",
+		 "MAC", "VLAN", "DATAPATH", "FLAGS", "NODE", "ATTACHED");
+	out_arr_start(&o, NULL);
+	for (int i = 0; i < n; i++)
+		print_port(&o, &ports[i]);
+	out_arr_end(&o);
+	if (n == 0)
+		out_text(&o, "(no ports: xpan-ctrld fills %s from the config)\n",
+			 XPAN_MAP_PORTS);
+	out_close(&o);
+	free(ports);
+	return XPAN_EXIT_OK;
+}
+
+static void print_stats(struct out *o, __u32 ifindex,
+			const struct xpan_port_stats *s)
+{
+	char ifname[IF_NAMESIZE], label[32];
+	bool any = false;
+
+	out_obj_start(o, NULL);
+	out_str(o, "ifname", "%-16s", ifname_of(ifindex, ifname));
+	out_uint(o, "ifindex", "%-8" PRIu64, ifindex);
+	out_uint(o, "rx_packets", "%-12" PRIu64, s->rx_packets);
+	out_uint(o, "rx_bytes", "%-14" PRIu64, s->rx_bytes);
+	out_uint(o, "fwd_unicast", "%-12" PRIu64, s->fwd_unicast);
+	out_uint(o, "flooded", "%-10" PRIu64, s->flooded);
+	out_uint(o, "arp_replies", "%-10" PRIu64, s->arp_replies);
+	out_uint(o, "learned", "%-9" PRIu64, s->learned);
+
+	/* JSON lists every reason, so scripts can rely on the keys; the
+	 * table only the ones that happened. */
+	out_obj_start(o, "drops");
+	for (unsigned int r = XPAN_DROP_NONE + 1; r < XPAN_DROP_MAX; r++) {
+		const char *name = xpan_drop_label(r, label, sizeof(label));
+
+		if (out_is_json(o)) {
+			out_uint(o, name, NULL, s->drops[r]);
+			continue;
+		}
+		if (!s->drops[r])
+			continue;
+		out_text(o, "%s%s=%" PRIu64, any ? " " : "", name,
+			 (uint64_t)s->drops[r]);
+		any = true;
+	}
+	out_obj_end(o);
+	out_text(o, "%s\n", any ? "" : "-");
+	out_obj_end(o);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
+{
+	const char *bpffs = xpan_opts_bpffs(opts);
+	__u32 key, next, *prev = NULL, *keys = NULL, *nk;
+	size_t n = 0, cap = 0;
+	int fd, rc = XPAN_EXIT_OK;
+	struct out o;
+
+	(void)argc;
+	(void)argv;
+	if (!bpffs)
+		return XPAN_EXIT_FAIL;
+	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORT_STATS);
+	if (fd < 0)
+		return XPAN_EXIT_FAIL;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nk = realloc(keys, cap * sizeof(*keys));
+			if (!nk) {
+				rc = XPAN_EXIT_FAIL;
+				goto out_free;
+			}
+			keys = nk;
+		}
+		keys[n++] = key;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_u32);
+	if (out_open(&o, stdout, opts->json, opts->pretty)) {
+		rc = XPAN_EXIT_FAIL;
+		goto out_free;
+	}
+	out_text(&o, "%-16s%-8s%-12s%-14s%-12s%-10s%-10s%-9s%s\n", "IFNAME",
+		 "IFINDEX", "RX_PKTS", "RX_BYTES", "FWD_UCAST", "FLOODED",
+		 "ARP_REPL", "LEARNED", "DROPS");
+	out_arr_start(&o, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct xpan_port_stats s;
+		int err = xpan_read_port_stats(fd, keys[i], &s);
+
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			pr_warn("cannot read %s for ifindex %u: %s\n",
+				XPAN_MAP_PORT_STATS, keys[i], strerror(-err));
+			rc = XPAN_EXIT_FAIL;
+			continue;
+		}
+		print_stats(&o, keys[i], &s);
+	}
+	out_arr_end(&o);
+	out_close(&o);
+out_free:
+	free(keys);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "maps_read.h"
+
+int xpan_open_pinned_map(const char *bpffs, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", bpffs, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		return fd;
+	err = -errno;
+	if (err == -ENOENT)
+		pr_warn("cannot open %s: %s - is the dataplane loaded? run 'xpan load' or start xpan-ctrld (or pass --bpffs DIR)\n",
+			path, strerror(-err));
+	else if (err == -EPERM || err == -EACCES)
+		pr_warn("cannot open %s: %s - run as root (needs CAP_BPF)\n",
+			path, strerror(-err));
+	else
+		pr_warn("cannot open %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct port_entry *x = a, *y = b;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+int xpan_read_ports(int fd, struct port_entry **out)
+{
+	struct port_entry *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	__u32 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		/* An entry deleted between the two calls is skipped. */
+		if (bpf_map_lookup_elem(fd, &key, &v[n].port))
+			continue;
+		v[n].ifindex = key;
+		n++;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_port);
+	*out = v;
+	return (int)n;
+}
+
+int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xpan_port_stats *percpu;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &ifindex, percpu)) {
+		err = -errno;
+		goto out_free;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		sum->rx_packets += percpu[c].rx_packets;
+		sum->rx_bytes += percpu[c].rx_bytes;
+		sum->fwd_unicast += percpu[c].fwd_unicast;
+		sum->flooded += percpu[c].flooded;
+		sum->arp_replies += percpu[c].arp_replies;
+		sum->learned += percpu[c].learned;
+		for (int r = 0; r < XPAN_DROP_MAX; r++)
+			sum->drops[r] += percpu[c].drops[r];
+	}
+out_free:
+	free(percpu);
+	return err;
+}
+
+void xpan_fmt_mac(const __u8 *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+}
