@@ -16,6 +16,7 @@
 #ifndef XPAN_API_H
 #define XPAN_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,5 +30,48 @@
  */
 int xpan_api_call(const char *sock_path, const char *req, FILE *out,
 		  char *err, size_t errlen);
+
+/*
+ * Server side, shared by xpan-ctrld and xpan-iod. A server polls the
+ * listening fd, accepts one connection (accept4 with SOCK_CLOEXEC), reads
+ * one request with xpan_api_read_request, answers with xpan_api_reply and
+ * closes: one request per connection.
+ */
+
+/* How long a server waits for a client's request line. */
+#define XPAN_API_READ_TIMEOUT_MS 2000
+
+/*
+ * Bind and listen on path (parent directories created 0755; the socket
+ * itself is 0600 through a tight umask). A stale socket nobody listens
+ * on is replaced; a live one is an error. Returns a CLOEXEC, non-blocking
+ * fd, or -1 with a message in err.
+ */
+int xpan_api_listen(const char *path, char *err, size_t errlen);
+
+/*
+ * Read one request line from a connected client into buf (without the
+ * '
+', NUL-terminated), waiting at most timeout_ms in total. EOF ends a
+ * request too. Returns 0, -E2BIG when no newline came within
+ * XPAN_API_MAX_REQ bytes, -EINVAL for an empty line or one with control
+ * bytes, -ETIMEDOUT, or another -errno.
+ */
+int xpan_api_read_request(int fd, char *buf, size_t len, int timeout_ms);
+
+/*
+ * Split a request in place into at most max words (spaces and tabs).
+ * Returns the count, or -E2BIG when there are more than max.
+ */
+int xpan_api_split(char *req, char **argv, int max);
+
+/*
+ * Send "ok\n" + body (body may be NULL) and, when ok is false, instead
+ * "error <body>\n". Writes that block longer than the read timeout give
+ * up, so a client that never reads cannot stall the server. 0 or -errno.
+ */
+int xpan_api_reply(int fd, bool ok, const char *body, size_t len);
+int xpan_api_reply_error(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

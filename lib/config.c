@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bpf/xpan_shared.h"
+#include "config.h"
+#include "yamldoc.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+
+static const char *const top_keys[] = { "platform", "vlans", "nodes",
+					"storage", NULL };
+static const char *const platform_keys[] = { "serial", "state", "bpffs",
+					     NULL };
+static const char *const vlan_keys[] = { "name", "id", NULL };
+/* initiators and chap are xpan-iod's; accepted and skipped here. */
+static const char *const node_keys[] = { "name", "port", "netns", "ifname",
+					 "vlan", "ips", "datapath",
+					 "initiators", "chap", NULL };
+
+const char *xpan_datapath_name(int datapath)
+{
+	return datapath == XPAN_DP_XDP ? "xdp" : "tc";
+}
+
+char *xpan_cfg_ip_str(const struct xpan_cfg_ip *ip, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ip->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, ip->prefix);
+	return buf;
+}
+
+const struct xpan_cfg_node *xpan_config_node(const struct xpan_config *cfg,
+					     const char *name)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		if (strcmp(cfg->nodes[i].name, name) == 0)
+			return &cfg->nodes[i];
+	return NULL;
+}
+
+void xpan_config_free(struct xpan_config *cfg)
+{
+	free(cfg->vlans);
+	free(cfg->nodes);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * libyaml keeps both values of a repeated key and lookups see only the
+ * first, so a repeated key would silently lose the second: refuse it.
+ */
+static int check_dup_keys(struct ydoc *d, yaml_node_t *map, char *err,
+			  size_t errlen)
+{
+	size_t n = ydoc_map_len(map);
+
+	for (size_t i = 1; i < n; i++) {
+		yaml_node_t *ki = ydoc_map_key(d, map, i);
+		const char *a = ydoc_scalar(ki);
+
+		for (size_t j = 0; a && j < i; j++) {
+			const char *b = ydoc_scalar(ydoc_map_key(d, map, j));
+
+			if (b && strcmp(a, b) == 0)
+				return ydoc_err(d, ki, err, errlen,
+						"key '%s' given twice", a);
+		}
+	}
+	return 0;
+}
+
+static int check_map(struct ydoc *d, yaml_node_t *n,
+		     const char *const *allowed, const char *what, char *err,
+		     size_t errlen)
+{
+	if (!ydoc_is_map(n))
+		return ydoc_err(d, n, err, errlen, "%s must be a mapping", what);
+	if (check_dup_keys(d, n, err, errlen))
+		return -1;
+	return ydoc_check_keys(d, n, allowed, what, err, errlen);
+}
+
+/* Copy a string scalar into a fixed buffer, refusing what does not fit. */
+static int get_str(struct ydoc *d, yaml_node_t *n, char *buf, size_t len,
+		   const char *what, char *err, size_t errlen)
+{
+	const char *s;
+
+	if (ydoc_str(d, n, &s, what, err, errlen))
+		return -1;
+	if (strlen(s) >= len)
+		return ydoc_err(d, n, err, errlen,
+				"%s '%s' is too long (at most %zu characters)",
+				what, s, len - 1);
+	strcpy(buf, s);
+	return 0;
+}
+
+/* Node and VLAN names end up in tables, logs and iSCSI names. */
+static int check_name(struct ydoc *d, yaml_node_t *n, const char *s,
+		      const char *what, char *err, size_t errlen)
+{
+	for (const char *p = s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.')
+			continue;
+		return ydoc_err(d, n, err, errlen,
+				"%s '%s' may only hold letters, digits, '-', '_' and '.'",
+				what, s);
+	}
+	return 0;
+}
+
+/* Interface names: what the kernel's dev_valid_name() accepts. */
+static int check_ifname(struct ydoc *d, yaml_node_t *n, const char *s,
+			const char *what, char *err, size_t errlen)
+{
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strchr(s, '/') ||
+	    strchr(s, ':') || strpbrk(s, " \t\n"))
+		return ydoc_err(d, n, err, errlen,
+				"%s '%s' is not a valid interface name", what, s);
+	return 0;
+}
+
+static int parse_ip(struct ydoc *d, yaml_node_t *n, struct xpan_cfg_ip *ip,
+		    char *err, size_t errlen)
+{
+	const char *s = ydoc_scalar(n);
+	char buf[32], *slash, *end;
+	struct in_addr a;
+	long prefix;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return ydoc_err(d, n, err, errlen,
+				"IP '%s' needs a prefix length, e.g. %s/24",
+				s, s);
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		goto bad;
+	errno = 0;
+	prefix = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || prefix < 1 || prefix > 32)
+		return ydoc_err(d, n, err, errlen,
+				"IP '%s' has a bad prefix length (1..32)", s);
+	/* 0.0.0.0/8, multicast and class E are never a host's address. */
+	if ((ntohl(a.s_addr) >> 24) == 0 || (ntohl(a.s_addr) >> 28) >= 0xe)
+		return ydoc_err(d, n, err, errlen,
+				"IP '%s' is not a unicast host address", s);
+	ip->addr = a.s_addr;
+	ip->prefix = (uint8_t)prefix;
+	ip->line = ydoc_line(n);
+	return 0;
+bad:
+	return ydoc_err(d, n, err, errlen,
+			"'%s' is not an IPv4 address with prefix (like 10.0.0.1/24)",
+			s ? s : "(not a scalar)");
+}
+
+static int parse_platform(struct ydoc *d, yaml_node_t *root,
+			  struct xpan_config *cfg, char *err, size_t errlen)
+{
+	yaml_node_t *p = ydoc_get(d, root, "platform"), *n;
+	uint64_t v;
+
+	if (!p)
+		return ydoc_err(d, root, err, errlen,
+				"missing 'platform:' section (serial is required)");
+	if (check_map(d, p, platform_keys, "platform", err, errlen))
+		return -1;
+
+	n = ydoc_get(d, p, "serial");
+	if (!n)
+		return ydoc_err(d, p, err, errlen,
+				"platform.serial is required (0..65535); it is part of every virtual MAC");
+	if (ydoc_u64(d, n, 65535, &v, "platform.serial", err, errlen))
+		return -1;
+	cfg->serial = (uint16_t)v;
+
+	strcpy(cfg->state, XPAN_DEFAULT_STATE);
+	n = ydoc_get(d, p, "state");
+	if (n && get_str(d, n, cfg->state, sizeof(cfg->state),
+			 "platform.state", err, errlen))
+		return -1;
+	if (cfg->state[0] != '/')
+		return ydoc_err(d, n, err, errlen,
+				"platform.state '%s' must be an absolute path",
+				cfg->state);
+
+	strcpy(cfg->bpffs, "/sys/fs/bpf/xpan");
+	n = ydoc_get(d, p, "bpffs");
+	if (n && get_str(d, n, cfg->bpffs, sizeof(cfg->bpffs),
+			 "platform.bpffs", err, errlen))
+		return -1;
+	if (cfg->bpffs[0] != '/')
+		return ydoc_err(d, n, err, errlen,
+				"platform.bpffs '%s' must be an absolute path",
+				cfg->bpffs);
+	return 0;
+}
+
+static int parse_vlans(struct ydoc *d, yaml_node_t *root,
+		       struct xpan_config *cfg, char *err, size_t errlen)
+{
+	yaml_node_t *seq = ydoc_get(d, root, "vlans");
+	size_t n;
+
+	if (!seq)
+		return 0;
+	if (!ydoc_is_seq(seq))
+		return ydoc_err(d, seq, err, errlen,
+				"vlans must be a list of { name, id }");
+	n = ydoc_seq_len(seq);
+	if (n > XPAN_MAX_VLANS)
+		return ydoc_err(d, seq, err, errlen,
+				"too many VLANs (%zu, at most %d)", n,
+				XPAN_MAX_VLANS);
+	cfg->vlans = calloc(n ? n : 1, sizeof(*cfg->vlans));
+	if (!cfg->vlans)
+		return ydoc_err(d, seq, err, errlen, "out of memory");
+
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *m = ydoc_seq_at(d, seq, i), *kn;
+		struct xpan_cfg_vlan *v = &cfg->vlans[i];
+		uint64_t id;
+
+		if (check_map(d, m, vlan_keys, "vlan", err, errlen))
+			return -1;
+		v->line = ydoc_line(m);
+		kn = ydoc_get(d, m, "name");
+		if (!kn)
+			return ydoc_err(d, m, err, errlen, "vlan needs a name");
+		if (get_str(d, kn, v->name, sizeof(v->name), "vlan name", err,
+			    errlen) ||
+		    check_name(d, kn, v->name, "vlan name", err, errlen))
+			return -1;
+		kn = ydoc_get(d, m, "id");
+		if (!kn)
+			return ydoc_err(d, m, err, errlen,
+					"vlan '%s' needs an id (1..4094)",
+					v->name);
+		if (ydoc_u64(d, kn, UINT64_MAX, &id, "vlan id", err, errlen))
+			return -1;
+		if (id < 1 || id > 4094)
+			return ydoc_err(d, kn, err, errlen,
+					"vlan id %llu is out of range (1..4094)",
+					(unsigned long long)id);
+		v->id = (uint16_t)id;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(cfg->vlans[j].name, v->name) == 0)
+				return ydoc_err(d, ydoc_get(d, m, "name"), err,
+						errlen,
+						"duplicate vlan name '%s' (first at line %d)",
+						v->name, cfg->vlans[j].line);
+			if (cfg->vlans[j].id == v->id)
+				return ydoc_err(d, kn, err, errlen,
+						"duplicate vlan id %u ('%s' and '%s', first at line %d)",
+						v->id, cfg->vlans[j].name,
+						v->name, cfg->vlans[j].line);
+		}
+		cfg->n_vlans++;
+	}
+	return 0;
+}
+
+static int parse_node_ips(struct ydoc *d, yaml_node_t *seq,
+			  struct xpan_cfg_node *node, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (!ydoc_is_seq(seq))
+		return ydoc_err(d, seq, err, errlen,
+				"ips must be a list, e.g. [10.0.0.1/24]");
+	n = ydoc_seq_len(seq);
+	if (n > XPAN_CFG_NODE_MAX_IPS)
+		return ydoc_err(d, seq, err, errlen,
+				"node '%s' has %zu IPs, at most %d", node->name,
+				n, XPAN_CFG_NODE_MAX_IPS);
+	for (size_t i = 0; i < n; i++) {
+		if (parse_ip(d, ydoc_seq_at(d, seq, i), &node->ips[i], err,
+			     errlen))
+			return -1;
+		node->n_ips++;
+	}
+	return 0;
+}
+
+static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
+		      struct xpan_cfg_node *node, char *err, size_t errlen)
+{
+	yaml_node_t *kn;
+	const char *s;
+	bool found = false;
+
+	if (check_map(d, m, node_keys, "node", err, errlen))
+		return -1;
+	node->line = ydoc_line(m);
+
+	kn = ydoc_get(d, m, "name");
+	if (!kn)
+		return ydoc_err(d, m, err, errlen, "node needs a name");
+	if (get_str(d, kn, node->name, sizeof(node->name), "node name", err,
+		    errlen) ||
+	    check_name(d, kn, node->name, "node name", err, errlen))
+		return -1;
+
+	kn = ydoc_get(d, m, "port");
+	if (!kn)
+		return ydoc_err(d, m, err, errlen,
+				"node '%s' needs a port (its host-side interface)",
+				node->name);
+	if (get_str(d, kn, node->port, sizeof(node->port), "port", err,
+		    errlen) ||
+	    check_ifname(d, kn, node->port, "port", err, errlen))
+		return -1;
+	node->port_line = ydoc_line(kn);
+
+	kn = ydoc_get(d, m, "netns");
+	if (kn) {
+		if (get_str(d, kn, node->netns, sizeof(node->netns), "netns",
+			    err, errlen))
+			return -1;
+		if (strchr(node->netns, '/') || strcmp(node->netns, ".") == 0 ||
+		    strcmp(node->netns, "..") == 0)
+			return ydoc_err(d, kn, err, errlen,
+					"netns '%s' must be a name under %s, not a path",
+					node->netns, NETNS_RUN_DIR);
+		node->netns_line = ydoc_line(kn);
+	}
+
+	strcpy(node->ifname, XPAN_DEFAULT_IFNAME);
+	kn = ydoc_get(d, m, "ifname");
+	if (kn && (get_str(d, kn, node->ifname, sizeof(node->ifname),
+			   "ifname", err, errlen) ||
+		   check_ifname(d, kn, node->ifname, "ifname", err, errlen)))
+		return -1;
+
+	kn = ydoc_get(d, m, "vlan");
+	if (!kn)
+		return ydoc_err(d, m, err, errlen, "node '%s' needs a vlan",
+				node->name);
+	if (ydoc_str(d, kn, &s, "vlan", err, errlen))
+		return -1;
+	for (size_t i = 0; i < cfg->n_vlans; i++) {
+		if (strcmp(cfg->vlans[i].name, s) == 0) {
+			node->vlan = i;
+			found = true;
+		}
+	}
+	if (!found)
+		return ydoc_err(d, kn, err, errlen,
+				"node '%s' names unknown vlan '%s' (define it under vlans:)",
+				node->name, s);
+
+	node->datapath = XPAN_DP_TC;
+	kn = ydoc_get(d, m, "datapath");
+	if (kn) {
+		if (ydoc_str(d, kn, &s, "datapath", err, errlen))
+			return -1;
+		if (strcmp(s, "xdp") == 0)
+			node->datapath = XPAN_DP_XDP;
+		else if (strcmp(s, "tc") != 0)
+			return ydoc_err(d, kn, err, errlen,
+					"datapath '%s' is not tc or xdp", s);
+	}
+
+	kn = ydoc_get(d, m, "ips");
+	if (kn && parse_node_ips(d, kn, node, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* Rules across nodes: unique names, ports and IPs per VLAN; VLAN size. */
+static int check_nodes(struct ydoc *d, yaml_node_t *seq,
+		       const struct xpan_config *cfg, size_t i, char *err,
+		       size_t errlen)
+{
+	const struct xpan_cfg_node *a = &cfg->nodes[i];
+	yaml_node_t *m = ydoc_seq_at(d, seq, i);
+	size_t members = 1;
+
+	for (size_t j = 0; j < i; j++) {
+		const struct xpan_cfg_node *b = &cfg->nodes[j];
+
+		if (strcmp(a->name, b->name) == 0)
+			return ydoc_err(d, ydoc_get(d, m, "name"), err, errlen,
+					"duplicate node name '%s' (first at line %d)",
+					a->name, b->line);
+		if (strcmp(a->port, b->port) == 0)
+			return ydoc_err(d, ydoc_get(d, m, "port"), err, errlen,
+					"port '%s' of node '%s' is already used by node '%s' (line %d)",
+					a->port, a->name, b->name, b->port_line);
+		if (a->vlan != b->vlan)
+			continue;
+		members++;
+		for (size_t x = 0; x < a->n_ips; x++)
+			for (size_t y = 0; y < b->n_ips; y++)
+				if (a->ips[x].addr == b->ips[y].addr) {
+					char buf[32];
+
+					snprintf(err, errlen,
+						 "%s:%d: IP %s of node '%s' is already used in vlan '%s' by node '%s' (line %d)",
+						 d->path, a->ips[x].line,
+						 xpan_cfg_ip_str(&a->ips[x], buf, sizeof(buf)),
+						 a->name, cfg->vlans[a->vlan].name,
+						 b->name, b->ips[y].line);
+					return -1;
+				}
+	}
+	for (size_t x = 0; x < a->n_ips; x++)
+		for (size_t y = 0; y < x; y++)
+			if (a->ips[x].addr == a->ips[y].addr)
+				return ydoc_err(d, m, err, errlen,
+						"node '%s' lists IP on line %d twice",
+						a->name, a->ips[x].line);
+	if (members > XPAN_VLAN_MAX_MEMBERS)
+		return ydoc_err(d, m, err, errlen,
+				"vlan '%s' has more than %d members",
+				cfg->vlans[a->vlan].name, XPAN_VLAN_MAX_MEMBERS);
+	return 0;
+}
+
+static int parse_nodes(struct ydoc *d, yaml_node_t *root,
+		       struct xpan_config *cfg, char *err, size_t errlen)
+{
+	yaml_node_t *seq = ydoc_get(d, root, "nodes");
+	size_t n;
+
+	if (!seq)
+		return 0;
+	if (!ydoc_is_seq(seq))
+		return ydoc_err(d, seq, err, errlen, "nodes must be a list");
+	n = ydoc_seq_len(seq);
+	if (n > XPAN_MAX_PORTS)
+		return ydoc_err(d, seq, err, errlen,
+				"too many nodes (%zu, at most %d)", n,
+				XPAN_MAX_PORTS);
+	cfg->nodes = calloc(n ? n : 1, sizeof(*cfg->nodes));
+	if (!cfg->nodes)
+		return ydoc_err(d, seq, err, errlen, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (parse_node(d, ydoc_seq_at(d, seq, i), cfg, &cfg->nodes[i],
+			       err, errlen))
+			return -1;
+		cfg->n_nodes++;
+		if (check_nodes(d, seq, cfg, i, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_doc(struct ydoc *d, struct xpan_config *cfg, char *err,
+		     size_t errlen)
+{
+	yaml_node_t *root = ydoc_root(d);
+
+	if (!root)
+		return ydoc_err(d, NULL, err, errlen,
+				"the file is empty; it needs at least platform: { serial: N }");
+	if (check_map(d, root, top_keys, "the top level", err, errlen) ||
+	    parse_platform(d, root, cfg, err, errlen) ||
+	    parse_vlans(d, root, cfg, err, errlen) ||
+	    parse_nodes(d, root, cfg, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int load_doc(struct ydoc *d, struct xpan_config *cfg, char *err,
+		    size_t errlen)
+{
+	int ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", d->path);
+	ret = parse_doc(d, cfg, err, errlen);
+	ydoc_free(d);
+	if (ret)
+		xpan_config_free(cfg);
+	return ret;
+}
+
+int xpan_config_load(const char *path, struct xpan_config *cfg, char *err,
+		     size_t errlen)
+{
+	struct ydoc d;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (ydoc_load(&d, path, err, errlen))
+		return -1;
+	return load_doc(&d, cfg, err, errlen);
+}
+
+int xpan_config_load_string(const char *name, const char *buf, size_t len,
+			    struct xpan_config *cfg, char *err, size_t errlen)
+{
+	struct ydoc d;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (ydoc_load_string(&d, name, buf, len, err, errlen))
+		return -1;
+	return load_doc(&d, cfg, err, errlen);
+}
+
+int xpan_config_validate_system(const struct xpan_config *cfg, char *err,
+				size_t errlen)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		const struct xpan_cfg_node *n = &cfg->nodes[i];
+		char path[sizeof(NETNS_RUN_DIR) + XPAN_CFG_NAME_MAX + 1];
+		struct stat st;
+
+		if (!if_nametoindex(n->port)) {
+			snprintf(err, errlen,
+				 "%s:%d: port '%s' of node '%s' does not exist (create the veth/tap first, e.g. ip link add %s type veth peer name ...)",
+				 cfg->path, n->port_line, n->port, n->name,
+				 n->port);
+			return -1;
+		}
+		if (!n->netns[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, n->netns);
+		if (stat(path, &st)) {
+			snprintf(err, errlen,
+				 "%s:%d: netns '%s' of node '%s' does not exist (%s: %s; create it with ip netns add %s)",
+				 cfg->path, n->netns_line, n->netns, n->name,
+				 path, strerror(errno), n->netns);
+			return -1;
+		}
+	}
+	return 0;
+}

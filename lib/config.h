@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The network half of xpan's YAML config (platform, vlans, nodes) as a
+ * plain struct tree. Parsing checks everything that can be checked from
+ * the file alone; xpan_config_validate_system() adds the checks against
+ * the running host (ports and namespaces exist), so parsing can be tested
+ * without root. Used by xpan-ctrld and by the xpan CLI.
+ * The storage: section and node keys initiators/chap belong to xpan-iod
+ * and are skipped here. Keys and rules are documented in docs/config.md.
+ */
+#ifndef XPAN_CONFIG_H
+#define XPAN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#define XPAN_CFG_NAME_MAX	32	/* node and VLAN names, with the NUL */
+#define XPAN_CFG_PATH_MAX	256
+#define XPAN_CFG_NODE_MAX_IPS	16
+#define XPAN_DEFAULT_STATE	"/var/lib/xpan"
+#define XPAN_DEFAULT_IFNAME	"eth0"
+
+struct xpan_cfg_ip {
+	uint32_t addr;			/* IPv4, network byte order */
+	uint8_t prefix;			/* 0..32 */
+	int line;
+};
+
+struct xpan_cfg_vlan {
+	char name[XPAN_CFG_NAME_MAX];
+	uint16_t id;			/* 802.1Q id, 1..4094 */
+	int line;
+};
+
+struct xpan_cfg_node {
+	char name[XPAN_CFG_NAME_MAX];
+	char port[IF_NAMESIZE];		/* host-side interface */
+	char netns[XPAN_CFG_NAME_MAX];	/* "" when xpan does not manage the node */
+	char ifname[IF_NAMESIZE];	/* node's interface inside netns */
+	size_t vlan;			/* index into xpan_config.vlans */
+	int datapath;			/* enum xpan_datapath */
+	struct xpan_cfg_ip ips[XPAN_CFG_NODE_MAX_IPS];
+	size_t n_ips;
+	int line;			/* of the node's mapping */
+	int port_line;
+	int netns_line;
+};
+
+struct xpan_config {
+	char path[XPAN_CFG_PATH_MAX];	/* file it came from, for messages */
+	uint16_t serial;
+	char state[XPAN_CFG_PATH_MAX];	/* directory: SQLite db, lock file */
+	char bpffs[XPAN_CFG_PATH_MAX];
+	struct xpan_cfg_vlan *vlans;
+	size_t n_vlans;
+	struct xpan_cfg_node *nodes;
+	size_t n_nodes;
+};
+
+/*
+ * Parse and validate path into cfg (which the caller zeroes or frees
+ * first). 0 on success; -1 with "FILE:LINE: what is wrong" in err, and cfg
+ * left empty.
+ */
+int xpan_config_load(const char *path, struct xpan_config *cfg, char *err,
+		     size_t errlen);
+/* The same from a buffer; name stands for the file in messages (tests). */
+int xpan_config_load_string(const char *name, const char *buf, size_t len,
+			    struct xpan_config *cfg, char *err, size_t errlen);
+/* Every port interface and /run/netns/<netns> exists. 0 or -1 + err. */
+int xpan_config_validate_system(const struct xpan_config *cfg, char *err,
+				size_t errlen);
+void xpan_config_free(struct xpan_config *cfg);
+
+/* NULL when absent. */
+const struct xpan_cfg_node *xpan_config_node(const struct xpan_config *cfg,
+					     const char *name);
+const char *xpan_datapath_name(int datapath);
+/* "10.0.0.1/24" into buf; returns buf. */
+char *xpan_cfg_ip_str(const struct xpan_cfg_ip *ip, char *buf, size_t len);
+
+#endif
