@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Argument parsing and help for the command tables of cli.h. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,8 @@ static void print_help(FILE *f, const struct xpan_cmd **path, int depth)
 	else
 		fprintf(f, " [options]%s%s\n", c->args ? " " : "",
 			c->args ? c->args : "");
-	fprintf(f, "\n%s.\n", c->summary);
+	fprintf(f, "\n%c%s.\n", toupper((unsigned char)c->summary[0]),
+		c->summary + 1);
 	if (c->doc)
 		fprintf(f, "%s\n", c->doc);
 	if (c->sub) {

@@ -38,11 +38,36 @@ static int cmp_port(const void *a, const void *b)
 	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
 }
 
+/*
+ * Value size of the map as the kernel has it. Value structs may grow at
+ * the end (bpf/xpan_shared.h), so a pinned map can be larger or smaller
+ * than this build's struct: copy what both know, zero the rest.
+ */
+static int map_value_size(int fd, __u32 *size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*size = info.value_size;
+	return 0;
+}
+
 int xpan_read_ports(int fd, struct port_entry **out)
 {
 	struct port_entry *v = NULL, *nv;
 	size_t n = 0, cap = 0;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, vsize = 0;
+	void *buf;
+	int err;
+
+	err = map_value_size(fd, &vsize);
+	if (err)
+		return err;
+	buf = calloc(1, vsize);
+	if (!buf)
+		return -ENOMEM;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -52,16 +77,21 @@ int xpan_read_ports(int fd, struct port_entry **out)
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
 				free(v);
+				free(buf);
 				return -ENOMEM;
 			}
 			v = nv;
 		}
 		/* An entry deleted between the two calls is skipped. */
-		if (bpf_map_lookup_elem(fd, &key, &v[n].port))
+		if (bpf_map_lookup_elem(fd, &key, buf))
 			continue;
+		memset(&v[n].port, 0, sizeof(v[n].port));
+		memcpy(&v[n].port, buf, vsize < sizeof(v[n].port) ? vsize :
+				sizeof(v[n].port));
 		v[n].ifindex = key;
 		n++;
 	}
+	free(buf);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_port);
 	*out = v;
@@ -71,13 +101,21 @@ int xpan_read_ports(int fd, struct port_entry **out)
 int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct xpan_port_stats *percpu;
-	int err = 0;
+	size_t stride, common;
+	__u32 vsize = 0;
+	char *percpu;
+	int err;
 
 	memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
+	err = map_value_size(fd, &vsize);
+	if (err)
+		return err;
+	/* The kernel lays per-CPU values out 8-byte aligned. */
+	stride = ((size_t)vsize + 7) & ~(size_t)7;
+	common = vsize < sizeof(*sum) ? vsize : sizeof(*sum);
+	percpu = calloc(ncpu, stride);
 	if (!percpu)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(fd, &ifindex, percpu)) {
@@ -85,14 +123,17 @@ int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum)
 		goto out_free;
 	}
 	for (int c = 0; c < ncpu; c++) {
-		sum->rx_packets += percpu[c].rx_packets;
-		sum->rx_bytes += percpu[c].rx_bytes;
-		sum->fwd_unicast += percpu[c].fwd_unicast;
-		sum->flooded += percpu[c].flooded;
-		sum->arp_replies += percpu[c].arp_replies;
-		sum->learned += percpu[c].learned;
+		struct xpan_port_stats s = { 0 };
+
+		memcpy(&s, percpu + (size_t)c * stride, common);
+		sum->rx_packets += s.rx_packets;
+		sum->rx_bytes += s.rx_bytes;
+		sum->fwd_unicast += s.fwd_unicast;
+		sum->flooded += s.flooded;
+		sum->arp_replies += s.arp_replies;
+		sum->learned += s.learned;
 		for (int r = 0; r < XPAN_DROP_MAX; r++)
-			sum->drops[r] += percpu[c].drops[r];
+			sum->drops[r] += s.drops[r];
 	}
 out_free:
 	free(percpu);
