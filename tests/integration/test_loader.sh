@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# The loader alone, without xpan-ctrld: `xpan load -c` pins the dataplane
+# and attaches each port on the hook its config names, loading again
+# changes nothing, switching a port's datapath moves it between hooks,
+# lost pins are rebuilt, `xpan show ports|stats -j` read the pinned maps,
+# bpftool sees BTF field names, and `xpan unload` leaves no pin, program,
+# filter or qdisc behind. Map contents are ctrld's job, so this test
+# writes xpan_ports and xpan_port_stats entries with bpftool the way
+# ctrld would.
+set -u
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "needs root (CAP_BPF, CAP_NET_ADMIN, network namespaces)"
+	exit 77
+fi
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+XPAN=${XPAN:-$TOP/build/xpan}
+for t in "$XPAN"; do
+	[ -x "$t" ] || { echo "FATAL: $t missing - run 'make' first"; exit 1; }
+done
+for t in bpftool jq ip tc ping; do
+	command -v $t >/dev/null || { echo "FATAL: $t not installed - run 'bash scripts/deps.sh'"; exit 1; }
+done
+
+ID=$$
+NS=ldt-$ID
+A=ldt${ID}a		# port of node a
+B=ldt${ID}b		# port of node b
+BPFFS=/sys/fs/bpf/xpan-ldt-$ID
+TMP=$(mktemp -d "/tmp/ldt-loader-$ID.XXXXXX")
+CFG=$TMP/xpan.yaml
+PASS=0
+FAIL=0
+
+cleanup()
+{
+	"$XPAN" unload --bpffs "$BPFFS" >/dev/null 2>&1
+	ip link del "$A" 2>/dev/null
+	ip link del "$B" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	# Only our own directory, whatever unload could not remove.
+	[ -d "$BPFFS" ] && rm -rf "$BPFFS"
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok()
+{
+	PASS=$((PASS + 1))
+	echo "ok: $1"
+}
+
+fail()
+{
+	FAIL=$((FAIL + 1))
+	echo "FAIL: $1"
+	[ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/    | /'
+}
+
+# check "what" command...: passes when the command succeeds.
+check()
+{
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$what"; else fail "$what" "$out"; fi
+}
+
+# check_not "what" command...: passes when the command fails.
+check_not()
+{
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then fail "$what" "$out"; else ok "$what"; fi
+}
+
+# check_rc "what" RC command...
+check_rc()
+{
+	local what=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$what"; else fail "$what (exit $rc, want $want)" "$out"; fi
+}
+
+write_config()
+{
+	cat >"$CFG" <<EOF
+platform:
+  serial: $((ID % 60000 + 1))
+  state: $TMP/state
+  bpffs: $BPFFS
+vlans:
+  - { name: red, id: 10 }
+nodes:
+  - name: a
+    port: $A
+    vlan: red
+    ips: [10.77.0.1/24]
+    datapath: $1
+  - name: b
+    port: $B
+    vlan: red
+    ips: [10.77.0.2/24]
+    datapath: $2
+EOF
+}
+
+# Little-endian bytes of a 32-bit number, as bpftool wants them.
+le32()
+{
+	printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255))
+}
+
+ifindex()
+{
+	cat "/sys/class/net/$1/ifindex"
+}
+
+tc_attached()
+{
+	tc filter show dev "$1" ingress | grep -q 'xpan_port_in'
+}
+
+xdp_attached()
+{
+	ip link show dev "$1" | grep -q 'prog/xdp.*name xpan_port_in'
+}
+
+tc_clean()
+{
+	[ -z "$(tc filter show dev "$1" ingress 2>/dev/null)" ] &&
+		! tc qdisc show dev "$1" | grep -q clsact
+}
+
+xdp_clean()
+{
+	! ip link show dev "$1" | grep -q 'prog/xdp'
+}
+
+# devmaps carry no BTF, so bpftool prints the key as hex bytes.
+in_flood()
+{
+	local i key
+	i=$(ifindex "$1")
+	key=$(printf '["0x%02x","0x%02x","0x%02x","0x%02x"]' $((i & 255)) $((i >> 8 & 255)) \
+		$((i >> 16 & 255)) $((i >> 24 & 255)))
+	bpftool -j map dump pinned "$BPFFS/xpan_flood" |
+		jq -e --argjson k "$key" 'map(select(.key == $k)) | length == 1' >/dev/null
+}
+
+prog_id()
+{
+	bpftool -j prog show pinned "$BPFFS/$1" | jq -r .id
+}
+
+# ---- setup: two veth pairs, node ends in our namespace ----
+ip netns add "$NS" || { echo "FATAL: cannot create netns $NS"; exit 1; }
+for p in "$A" "$B"; do
+	ip link add "$p" type veth peer name "${p}p" netns "$NS" ||
+		{ echo "FATAL: cannot create veth $p"; exit 1; }
+	ip link set "$p" up
+	ip -n "$NS" link set "${p}p" up
+done
+ip -n "$NS" addr add 10.77.0.1/24 dev "${A}p"
+
+write_config tc xdp
+
+echo "== load"
+check_rc "xpan load -c (a: tc, b: xdp)" 0 "$XPAN" load -c "$CFG"
+for pin in xpan_ports xpan_macs xpan_bindings xpan_vlans xpan_flood xpan_port_stats \
+	prog_port_tc prog_port_xdp prog_flood_egress; do
+	check "pinned $pin" test -e "$BPFFS/$pin"
+done
+check "a runs xpan_port_in at tc ingress" tc_attached "$A"
+check "a has no XDP program" xdp_clean "$A"
+check "b runs xpan_port_in at xdp" xdp_attached "$B"
+check "b has no tc filter and no clsact" tc_clean "$B"
+check "b is in xpan_flood" in_flood "$B"
+check_not "a is not in xpan_flood" in_flood "$A"
+
+tc_id=$(prog_id prog_port_tc)
+xdp_id=$(prog_id prog_port_xdp)
+check_rc "xpan load again (idempotent)" 0 "$XPAN" load -c "$CFG"
+check "programs kept (same ids)" test "$(prog_id prog_port_tc) $(prog_id prog_port_xdp)" == "$tc_id $xdp_id"
+check "still exactly one tc filter on a" test "$(tc filter show dev "$A" ingress | grep -c 'xpan_port_in')" -eq 1
+
+echo "== ports written as ctrld would"
+ia=$(ifindex "$A")
+ib=$(ifindex "$B")
+# struct xpan_port: mac[6], vlan, flags, datapath, node_id, pad
+check "write xpan_ports[a]" bpftool map update pinned "$BPFFS/xpan_ports" key $(le32 "$ia") \
+	value 2 0 7 0 0 1 10 0 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0
+check "write xpan_ports[b]" bpftool map update pinned "$BPFFS/xpan_ports" key $(le32 "$ib") \
+	value 2 0 7 0 0 2 10 0 1 0 0 0 1 0 0 0 2 0 0 0 0 0 0 0
+check "bpftool prints BTF field names of xpan_ports" \
+	bash -c "bpftool -j map dump pinned '$BPFFS/xpan_ports' | grep -q '\"vlan\"'"
+
+ports=$("$XPAN" show ports -j --bpffs "$BPFFS")
+check "show ports -j is JSON with 2 ports" jq -e 'length == 2' <<<"$ports"
+check "show ports -j: a is tc, attached at tc" \
+	jq -e --arg n "$A" '.[] | select(.ifname == $n) | .datapath == "tc" and .attached == ["tc"] and .mac == "02:00:07:00:00:01" and .vlan == 10 and .flags == ["enabled"]' <<<"$ports"
+check "show ports -j: b is xdp, attached at xdp" \
+	jq -e --arg n "$B" '.[] | select(.ifname == $n) | .datapath == "xdp" and .attached == ["xdp"] and .node_id == 2' <<<"$ports"
+check "show ports (text) names both ports" bash -c "'$XPAN' show ports -c '$CFG' | grep -q '$A.*tc' && '$XPAN' show ports -c '$CFG' | grep -q '$B.*xdp'"
+
+st=$("$XPAN" status -j --socket "$TMP/none.sock" --bpffs "$BPFFS")
+check_rc "status exits 1 without ctrld" 1 "$XPAN" status --socket "$TMP/none.sock" --bpffs "$BPFFS"
+check "status -j: dataplane ok, ctrld not" \
+	jq -e '.ok == false and .ctrld.ok == false and .dataplane.ok == true and .dataplane.ports == 2' <<<"$st"
+
+echo "== stats"
+# Entry per port as ctrld creates it; the value is sized from the map.
+vsize=$(bpftool -j map show pinned "$BPFFS/xpan_port_stats" | jq .bytes_value)
+zero_stats=$(printf '0 %.0s' $(seq 1 "$vsize"))
+check "create xpan_port_stats[a]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 "$ia") value $zero_stats
+ip netns exec "$NS" ping -c 2 -i 0.2 -W 1 10.77.0.2 >/dev/null 2>&1
+stats=$("$XPAN" show stats -j --bpffs "$BPFFS")
+check "show stats -j: a saw the node's frames" \
+	jq -e --arg n "$A" '.[] | select(.ifname == $n) | .rx_packets >= 1 and .rx_bytes >= 42' <<<"$stats"
+check "show stats -j: every drop reason by name" \
+	jq -e '.[0].drops | has("malformed") and has("spoofed_src") and has("other_vlan") and (has("none") | not)' <<<"$stats"
+check "show stats (text)" bash -c "'$XPAN' show stats --bpffs '$BPFFS' | grep -q '^$A'"
+
+echo "== switch datapaths (a: xdp, b: tc)"
+write_config xdp tc
+check_rc "xpan load -c with swapped datapaths" 0 "$XPAN" load -c "$CFG"
+check "a runs xpan_port_in at xdp" xdp_attached "$A"
+check "a lost its tc filter and clsact" tc_clean "$A"
+check "b runs xpan_port_in at tc" tc_attached "$B"
+check "b lost its XDP program" xdp_clean "$B"
+check "a is in xpan_flood" in_flood "$A"
+check_not "b left xpan_flood" in_flood "$B"
+
+echo "== lost pins are rebuilt"
+rm -f "$BPFFS/prog_port_xdp"
+check_rc "xpan load after losing prog_port_xdp" 0 "$XPAN" load -c "$CFG"
+check "prog_port_xdp pinned again" test -e "$BPFFS/prog_port_xdp"
+check "a runs the new XDP program" test "$(ip -j link show dev "$A" | jq '.[0].xdp.prog.id')" == "$(prog_id prog_port_xdp)"
+check "map contents survived" jq -e 'length == 2' <<<"$("$XPAN" show ports -j --bpffs "$BPFFS")"
+
+ids="$(prog_id prog_port_tc) $(prog_id prog_port_xdp) $(prog_id prog_flood_egress) $tc_id $xdp_id"
+
+echo "== unload"
+check_rc "xpan unload" 0 "$XPAN" unload --bpffs "$BPFFS"
+check_not "bpffs dir removed" test -e "$BPFFS"
+for p in "$A" "$B"; do
+	check "$p: no XDP program" xdp_clean "$p"
+	check "$p: no tc filter, no clsact" tc_clean "$p"
+done
+for id in $ids; do
+	check_not "program $id freed" bpftool prog show id "$id"
+done
+check_rc "xpan unload again (nothing loaded)" 0 "$XPAN" unload --bpffs "$BPFFS"
+check_rc "status after unload exits 1" 1 "$XPAN" status --socket "$TMP/none.sock" --bpffs "$BPFFS"
+check_rc "show ports after unload exits 1" 1 "$XPAN" show ports --bpffs "$BPFFS"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
