@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Applying a config: MAC assignments, maps, node interfaces; and reload. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/xpan_shared.h"
+#include "ctrld.h"
+#include "log.h"
+#include "macalloc.h"
+
+static int assign_macs(struct ctrld *c, char *err, size_t errlen)
+{
+	const char **names;
+	int released;
+
+	names = calloc(c->cfg.n_nodes + 1, sizeof(*names));
+	if (!names) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		names[i] = c->cfg.nodes[i].name;
+	/* Removed nodes lose their MAC for good; the row stays as history. */
+	released = xpan_mac_release_others(c->st, names, c->cfg.n_nodes, err,
+					   errlen);
+	free(names);
+	if (released < 0)
+		return -1;
+	if (released)
+		pr_info("released the MACs of %d node(s) no longer configured\n",
+			released);
+
+	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
+		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
+		struct node_rt *rt = &c->rt[i];
+		char macs[XPAN_MAC_STRLEN];
+		bool had = xpan_mac_lookup(c->st, n->name, &rt->mac) == 0;
+
+		if (!had && xpan_mac_assign(c->st, n->name, c->cfg.serial,
+					    &rt->mac, err, errlen))
+			return -1;
+		xpan_mac_str(rt->mac.mac, macs, sizeof(macs));
+		if (!had)
+			pr_info("node %s: assigned MAC %s\n", n->name, macs);
+		else if (rt->mac.serial != c->cfg.serial)
+			pr_debug("node %s keeps MAC %s from serial %u\n",
+				 n->name, macs, rt->mac.serial);
+	}
+	return 0;
+}
+
+static bool any_xdp(const struct xpan_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		if (cfg->nodes[i].datapath == XPAN_DP_XDP)
+			return true;
+	return false;
+}
+
+bool ctrld_ports_changed(const struct ctrld *c)
+{
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		if ((int)if_nametoindex(c->cfg.nodes[i].port) != c->rt[i].ifindex)
+			return true;
+	return false;
+}
+
+int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
+{
+	bool gro = any_xdp(&c->cfg);
+	size_t attached = 0, present = 0;
+	int changes;
+
+	if (assign_macs(c, err, errlen))
+		return -1;
+	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
+		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
+		struct node_rt *rt = &c->rt[i];
+		char e[256];
+
+		rt->note[0] = '\0';
+		rt->ifindex = (int)if_nametoindex(n->port);
+		if (!rt->ifindex) {
+			snprintf(rt->note, sizeof(rt->note),
+				 "port %s does not exist", n->port);
+			pr_warn("node %s: %s; its entries stay out of the maps until it appears\n",
+				n->name, rt->note);
+			continue;
+		}
+		if (nodenet_prepare_port(n->port, e, sizeof(e))) {
+			snprintf(rt->note, sizeof(rt->note), "%s", e);
+			pr_warn("node %s: %s\n", n->name, e);
+		}
+	}
+
+	changes = reconcile_maps(c, err, errlen);
+	if (changes < 0)
+		return -1;
+
+	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
+		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
+		struct node_rt *rt = &c->rt[i];
+		char e[256];
+
+		if (!rt->ifindex)
+			continue;
+		present++;
+		if (port_attached(rt->ifindex, n->datapath))
+			attached++;
+		if (!n->netns[0])
+			continue;
+		if (nodenet_configure(n, rt->mac.mac, gro, e, sizeof(e))) {
+			snprintf(rt->note, sizeof(rt->note), "netns %s: %s",
+				 n->netns, e);
+			pr_warn("node %s: %s\n", n->name, rt->note);
+		}
+	}
+	pr_info("applied %s: serial %u, %zu vlans, %zu nodes, %zu/%zu ports attached, %d map entries changed\n",
+		c->cfg_path, c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes,
+		attached, present, changes);
+	return 0;
+}
+
+int ctrld_reload(struct ctrld *c, char *err, size_t errlen)
+{
+	struct xpan_config ncfg, old;
+	struct node_rt *nrt, *ort;
+
+	if (xpan_config_load(c->cfg_path, &ncfg, err, errlen))
+		return -1;
+	if (xpan_config_validate_system(&ncfg, err, errlen))
+		goto out_free;
+	/* The state db is locked and the maps are open: both stay put. */
+	if (strcmp(ncfg.state, c->cfg.state) || strcmp(ncfg.bpffs, c->cfg.bpffs)) {
+		snprintf(err, errlen,
+			 "%s: platform.state and platform.bpffs cannot change on reload (running with %s and %s); restart xpan-ctrld for that",
+			 c->cfg_path, c->cfg.state, c->cfg.bpffs);
+		goto out_free;
+	}
+	nrt = calloc(ncfg.n_nodes + 1, sizeof(*nrt));
+	if (!nrt) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	old = c->cfg;
+	ort = c->rt;
+	c->cfg = ncfg;
+	c->rt = nrt;
+	xpan_config_free(&old);
+	free(ort);
+	pr_info("reloading %s\n", c->cfg_path);
+	return ctrld_apply(c, err, errlen);
+
+out_free:
+	xpan_config_free(&ncfg);
+	return -1;
+}

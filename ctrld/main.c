@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xpan-ctrld: reads the config, keeps MAC assignments in SQLite, loads and
+ * reconciles the pinned dataplane and serves the control API. Runs in the
+ * foreground; the dataplane keeps forwarding whenever it is not running.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "ctrld.h"
+#include "dataplane.h"
+#include "log.h"
+
+/* Exit codes: documented in --help. */
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* How often ctrld looks for ports that appeared, vanished or were remade. */
+#define PORT_CHECK_MS 2000
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "check", no_argument, NULL, 'C' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const opt_help[] = {
+	"-c, --config FILE   config file (YAML, see docs/config.md); required",
+	"-s, --socket PATH   API socket (default " XPAN_DEFAULT_SOCKET ")",
+	"    --check         validate the config (syntax and this host), print problems, exit",
+	"-f, --foreground    accepted for compatibility: ctrld always runs in the foreground",
+	"-v, --verbose       debug logging (map changes, API requests, libbpf)",
+	"-h, --help          this text",
+	NULL,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xpan-ctrld -c FILE [--socket PATH] [-v] [--check]\n"
+		"\n"
+		"The xpan control daemon: assigns virtual MACs (kept in <state>/xpan.db),\n"
+		"loads the dataplane when it is not loaded, reconciles its maps with the\n"
+		"config, configures nodes that have a netns, and serves the API (status,\n"
+		"show nodes, show vlans, reload) on a Unix socket. SIGHUP reloads the\n"
+		"config; SIGTERM/SIGINT exit and leave the dataplane attached.\n"
+		"\nOptions:\n");
+	for (const char *const *h = opt_help; *h; h++)
+		fprintf(f, "  %s\n", *h);
+	fprintf(f,
+		"\nExit status: 0 clean shutdown or valid config (--check); 1 invalid\n"
+		"config or a start-up failure (message says what and where); 2 bad usage.\n");
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* One connection: one request, one answer, then close. */
+static void serve_client(struct ctrld *c)
+{
+	char req[XPAN_API_MAX_REQ], err[1024] = "";
+	char *body = NULL;
+	size_t len = 0;
+	FILE *out;
+	int fd, ret;
+
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	ret = xpan_api_read_request(fd, req, sizeof(req),
+				    XPAN_API_READ_TIMEOUT_MS);
+	if (ret == -E2BIG) {
+		xpan_api_reply_error(fd, "request longer than %d bytes",
+				     XPAN_API_MAX_REQ);
+		goto out_close;
+	}
+	if (ret == -ETIMEDOUT) {
+		xpan_api_reply_error(fd, "no request line within %d ms",
+				     XPAN_API_READ_TIMEOUT_MS);
+		goto out_close;
+	}
+	if (ret) {
+		xpan_api_reply_error(fd, "malformed request (%s): send one line of text",
+				     strerror(-ret));
+		goto out_close;
+	}
+	pr_debug("api: %s\n", req);
+	out = open_memstream(&body, &len);
+	if (!out) {
+		xpan_api_reply_error(fd, "out of memory");
+		goto out_close;
+	}
+	ret = ctrld_command(c, req, out, err, sizeof(err));
+	fclose(out);
+	if (ret)
+		xpan_api_reply_error(fd, "%s", err);
+	else
+		xpan_api_reply(fd, true, body, len);
+	free(body);
+out_close:
+	close(fd);
+}
+
+/* Returns true when the daemon should exit. */
+static bool handle_signal(struct ctrld *c)
+{
+	struct signalfd_siginfo si;
+	char err[1024];
+
+	while (read(c->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			pr_info("SIGHUP: reloading %s\n", c->cfg_path);
+			if (ctrld_reload(c, err, sizeof(err)))
+				pr_warn("reload failed, keeping the running state: %s\n",
+					err);
+			continue;
+		}
+		pr_info("%s: exiting; the dataplane stays attached and pinned\n",
+			strsignal(si.ssi_signo));
+		return true;
+	}
+	return false;
+}
+
+static int event_loop(struct ctrld *c)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = c->listen_fd, .events = POLLIN },
+		{ .fd = c->sig_fd, .events = POLLIN },
+	};
+	char err[1024];
+
+	for (;;) {
+		int rc = poll(pfd, 2, PORT_CHECK_MS);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			pr_warn("poll: %s\n", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (pfd[1].revents & POLLIN && handle_signal(c))
+			return 0;
+		if (pfd[0].revents & POLLIN)
+			serve_client(c);
+		if (rc == 0 && ctrld_ports_changed(c)) {
+			pr_info("node ports changed: reconciling\n");
+			if (ctrld_apply(c, err, sizeof(err)))
+				pr_warn("reconcile failed: %s\n", err);
+		}
+	}
+}
+
+static int start(struct ctrld *c)
+{
+	char err[1024];
+	int ret;
+
+	if (xpan_config_load(c->cfg_path, &c->cfg, err, sizeof(err)) ||
+	    xpan_config_validate_system(&c->cfg, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (c->check_only) {
+		printf("%s: ok (serial %u, %zu vlans, %zu nodes)\n", c->cfg_path,
+		       c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes);
+		return 0;
+	}
+	pr_info("starting: config %s, serial %u, %zu vlans, %zu nodes, state %s, bpffs %s\n",
+		c->cfg_path, c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes,
+		c->cfg.state, c->cfg.bpffs);
+
+	c->lock_fd = xpan_state_lock(c->cfg.state, err, sizeof(err));
+	if (c->lock_fd < 0) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (xpan_state_open(c->cfg.state, &c->st, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	ret = xpan_dp_prepare_bpffs(c->cfg.bpffs);
+	if (ret) {
+		pr_warn("cannot prepare bpffs %s: %s (is bpffs mountable here? try: mount -t bpf bpf /sys/fs/bpf)\n",
+			c->cfg.bpffs, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	ret = xpan_dp_open(c->cfg.bpffs, true, &c->dp);
+	if (ret) {
+		pr_warn("cannot load or open the dataplane under %s: %s\n",
+			c->cfg.bpffs, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	c->rt = calloc(c->cfg.n_nodes + 1, sizeof(*c->rt));
+	if (!c->rt) {
+		pr_warn("out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	if (ctrld_apply(c, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	c->listen_fd = xpan_api_listen(c->sock_path, err, sizeof(err));
+	if (c->listen_fd < 0) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	pr_info("ready: serving the API on %s (pid %d)\n", c->sock_path,
+		(int)getpid());
+	return event_loop(c);
+}
+
+static void cleanup(struct ctrld *c)
+{
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		unlink(c->sock_path);
+	}
+	if (c->sig_fd >= 0)
+		close(c->sig_fd);
+	/* Closing our fds leaves programs attached and maps pinned. */
+	if (c->dp)
+		xpan_dp_close(c->dp);
+	xpan_state_close(c->st);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	xpan_config_free(&c->cfg);
+	free(c->rt);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctrld c = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1 };
+	const char *cfg = NULL, *sock = XPAN_DEFAULT_SOCKET;
+	int verbose = 0, opt, ret;
+
+	xpan_log_set_prog("xpan-ctrld");
+	while ((opt = getopt_long(argc, argv, "c:s:fvh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'C':
+			c.check_only = true;
+			break;
+		case 'f':
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xpan-ctrld: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!cfg) {
+		fprintf(stderr, "xpan-ctrld: --config FILE is required\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strlen(cfg) >= sizeof(c.cfg_path) ||
+	    strlen(sock) >= sizeof(c.sock_path)) {
+		fprintf(stderr, "xpan-ctrld: config or socket path too long\n");
+		return EXIT_USAGE;
+	}
+	strcpy(c.cfg_path, cfg);
+	strcpy(c.sock_path, sock);
+	xpan_log_set_level(verbose ? XPAN_LOG_DEBUG : XPAN_LOG_INFO);
+	xpan_log_hook_libbpf();
+	/* Log lines must reach a file promptly when stderr is redirected. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	c.sig_fd = setup_signals();
+	if (c.sig_fd < 0) {
+		fprintf(stderr, "xpan-ctrld: signalfd: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	ret = start(&c);
+	cleanup(&c);
+	return ret;
+}

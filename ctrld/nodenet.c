@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Node interfaces: the host-side port (up, no IPv6 chatter) and, for nodes
+ * with a netns, the node's own interface inside that namespace (virtual
+ * MAC, IPv4 addresses, offloads the XDP path needs, up). Namespace work
+ * runs on the calling thread between enter_netns() and leave_netns(): the
+ * daemon is single-threaded, and every socket used there is created after
+ * entering so it belongs to the node's namespace.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+
+#include "bpf/xpan_shared.h"
+#include "ctrld.h"
+#include "log.h"
+#include "macalloc.h"
+
+static int enter_netns(const char *name, int *saved, char *err, size_t errlen)
+{
+	char path[64 + XPAN_CFG_NAME_MAX];
+	int fd;
+
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0) {
+		snprintf(err, errlen, "cannot open own netns: %s",
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 strerror(errno));
+		goto out_close;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		snprintf(err, errlen, "cannot enter netns %s: %s", name,
+			 strerror(errno));
+		close(fd);
+		goto out_close;
+	}
+	close(fd);
+	return 0;
+
+out_close:
+	close(*saved);
+	return -1;
+}
+
+static void leave_netns(int saved)
+{
+	/*
+	 * Staying in a node's namespace would make every later map, link and
+	 * socket operation hit the wrong network: better to stop.
+	 */
+	if (setns(saved, CLONE_NEWNET)) {
+		pr_warn("cannot return to the daemon's netns: %s; exiting\n",
+			strerror(errno));
+		_exit(1);
+	}
+	close(saved);
+}
+
+static struct nl_sock *nl_open(char *err, size_t errlen)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int ret;
+
+	if (!sk) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ret = nl_connect(sk, NETLINK_ROUTE);
+	if (ret) {
+		snprintf(err, errlen, "netlink: %s", nl_geterror(ret));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static int link_set_up(struct nl_sock *sk, struct rtnl_link *link, bool up)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	int ret;
+
+	if (!change)
+		return -NLE_NOMEM;
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
+	ret = rtnl_link_change(sk, link, change, 0);
+	rtnl_link_put(change);
+	return ret;
+}
+
+static bool link_has_mac(struct rtnl_link *link, const uint8_t mac[6])
+{
+	struct nl_addr *a = rtnl_link_get_addr(link);
+
+	return a && nl_addr_get_len(a) == 6 &&
+	       memcmp(nl_addr_get_binary_addr(a), mac, 6) == 0;
+}
+
+static int link_set_mac(struct nl_sock *sk, struct rtnl_link *link,
+			const uint8_t mac[6])
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	struct nl_addr *addr = nl_addr_build(AF_LLC, mac, 6);
+	int ret = -NLE_NOMEM;
+
+	if (!change || !addr)
+		goto out_put;
+	rtnl_link_set_addr(change, addr);
+	ret = rtnl_link_change(sk, link, change, 0);
+	/* Devices without live address change want to be down for it. */
+	if (ret == -NLE_BUSY && (rtnl_link_get_flags(link) & IFF_UP)) {
+		ret = link_set_up(sk, link, false);
+		if (!ret)
+			ret = rtnl_link_change(sk, link, change, 0);
+	}
+out_put:
+	nl_addr_put(addr);
+	if (change)
+		rtnl_link_put(change);
+	return ret;
+}
+
+struct addr_walk {
+	int ifindex;
+	const struct xpan_cfg_node *node;
+	bool present[XPAN_CFG_NODE_MAX_IPS];
+	struct rtnl_addr *stale[64];
+	int n_stale;
+};
+
+static void addr_visit(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct addr_walk *w = arg;
+	struct nl_addr *local;
+	bool wanted = false;
+
+	if (rtnl_addr_get_ifindex(a) != w->ifindex ||
+	    rtnl_addr_get_family(a) != AF_INET)
+		return;
+	local = rtnl_addr_get_local(a);
+	if (!local || nl_addr_get_len(local) != 4)
+		return;
+	for (size_t i = 0; i < w->node->n_ips; i++) {
+		const struct xpan_cfg_ip *ip = &w->node->ips[i];
+
+		if (memcmp(nl_addr_get_binary_addr(local), &ip->addr, 4) == 0 &&
+		    rtnl_addr_get_prefixlen(a) == ip->prefix) {
+			w->present[i] = true;
+			wanted = true;
+		}
+	}
+	/* Only global addresses: the config owns those, nothing else. */
+	if (!wanted && rtnl_addr_get_scope(a) == RT_SCOPE_UNIVERSE &&
+	    w->n_stale < (int)(sizeof(w->stale) / sizeof(w->stale[0]))) {
+		nl_object_get(obj);
+		w->stale[w->n_stale++] = a;
+	}
+}
+
+static int add_addr(struct nl_sock *sk, int ifindex,
+		    const struct xpan_cfg_ip *ip)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	uint32_t mask = ip->prefix ? htonl(~0u << (32 - ip->prefix)) : 0;
+	uint32_t bcast = ip->addr | ~mask;
+	struct nl_addr *local = nl_addr_build(AF_INET, &ip->addr, 4);
+	struct nl_addr *brd = nl_addr_build(AF_INET, &bcast, 4);
+	int ret = -NLE_NOMEM;
+
+	if (!a || !local || !brd)
+		goto out_put;
+	nl_addr_set_prefixlen(local, ip->prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, ip->prefix);
+	if (ip->prefix < 31)
+		rtnl_addr_set_broadcast(a, brd);
+	ret = rtnl_addr_add(sk, a, 0);
+	if (ret == -NLE_EXIST)
+		ret = 0;
+out_put:
+	nl_addr_put(local);
+	nl_addr_put(brd);
+	if (a)
+		rtnl_addr_put(a);
+	return ret;
+}
+
+static int sync_addrs(struct nl_sock *sk, int ifindex,
+		      const struct xpan_cfg_node *n, char *err, size_t errlen)
+{
+	struct addr_walk w = { .ifindex = ifindex, .node = n };
+	struct nl_cache *cache;
+	int ret;
+
+	ret = rtnl_addr_alloc_cache(sk, &cache);
+	if (ret) {
+		snprintf(err, errlen, "listing addresses: %s", nl_geterror(ret));
+		return -1;
+	}
+	nl_cache_foreach(cache, addr_visit, &w);
+	for (int i = 0; i < w.n_stale; i++) {
+		char buf[64];
+
+		nl_addr2str(rtnl_addr_get_local(w.stale[i]), buf, sizeof(buf));
+		ret = rtnl_addr_delete(sk, w.stale[i], 0);
+		if (ret && ret != -NLE_OBJ_NOTFOUND)
+			pr_warn("node %s: cannot remove %s: %s\n", n->name, buf,
+				nl_geterror(ret));
+		else
+			pr_info("node %s: removed address %s (not in config)\n",
+				n->name, buf);
+		rtnl_addr_put(w.stale[i]);
+	}
+	nl_cache_free(cache);
+
+	for (size_t i = 0; i < n->n_ips; i++) {
+		char buf[32];
+
+		if (w.present[i])
+			continue;
+		ret = add_addr(sk, ifindex, &n->ips[i]);
+		if (ret) {
+			snprintf(err, errlen, "adding %s: %s",
+				 xpan_cfg_ip_str(&n->ips[i], buf, sizeof(buf)),
+				 nl_geterror(ret));
+			return -1;
+		}
+		pr_info("node %s: added %s on %s\n", n->name,
+			xpan_cfg_ip_str(&n->ips[i], buf, sizeof(buf)),
+			n->ifname);
+	}
+	return 0;
+}
+
+/* Legacy ethtool get/set of one feature; changes it only when needed. */
+static int ethtool_feature(const char *ifname, __u32 get, __u32 set,
+			   __u32 want, char *err, size_t errlen)
+{
+	struct ethtool_value ev = { .cmd = get };
+	struct ifreq ifr = {};
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && ev.data == want)
+		goto out_close;
+	ev.cmd = set;
+	ev.data = want;
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		snprintf(err, errlen, "ethtool on %s: %s", ifname,
+			 strerror(errno));
+		ret = -1;
+	}
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int configure_inside(const struct xpan_cfg_node *n,
+			    const uint8_t mac[6], bool want_gro, char *err,
+			    size_t errlen)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_sock *sk;
+	char macs[XPAN_MAC_STRLEN];
+	int ifindex, ret = -1, rc;
+
+	sk = nl_open(err, errlen);
+	if (!sk)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, n->ifname, &link);
+	if (rc) {
+		snprintf(err, errlen, "no interface %s in netns %s: %s",
+			 n->ifname, n->netns, nl_geterror(rc));
+		goto out_free;
+	}
+	ifindex = rtnl_link_get_ifindex(link);
+	xpan_mac_str(mac, macs, sizeof(macs));
+	if (!link_has_mac(link, mac)) {
+		rc = link_set_mac(sk, link, mac);
+		if (rc) {
+			snprintf(err, errlen, "setting MAC %s on %s: %s", macs,
+				 n->ifname, nl_geterror(rc));
+			goto out_put;
+		}
+		pr_info("node %s: set MAC %s on %s in netns %s\n", n->name,
+			macs, n->ifname, n->netns);
+	}
+	/* The XDP path loses the sender's CHECKSUM_PARTIAL: sum in the node. */
+	if (n->datapath == XPAN_DP_XDP &&
+	    ethtool_feature(n->ifname, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, 0,
+			    err, errlen))
+		goto out_put;
+	/* A veth takes XDP-redirected frames only with NAPI (GRO) on. */
+	if (want_gro &&
+	    ethtool_feature(n->ifname, ETHTOOL_GGRO, ETHTOOL_SGRO, 1, err,
+			    errlen))
+		goto out_put;
+	/* Fresh state: the MAC change may have taken the link down. */
+	rtnl_link_put(link);
+	link = NULL;
+	rc = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (!rc && !(rtnl_link_get_flags(link) & IFF_UP))
+		rc = link_set_up(sk, link, true);
+	if (rc) {
+		snprintf(err, errlen, "bringing %s up: %s", n->ifname,
+			 nl_geterror(rc));
+		goto out_put;
+	}
+	if (sync_addrs(sk, ifindex, n, err, errlen))
+		goto out_put;
+	ret = 0;
+out_put:
+	if (link)
+		rtnl_link_put(link);
+out_free:
+	nl_socket_free(sk);
+	return ret;
+}
+
+int nodenet_configure(const struct xpan_cfg_node *n, const uint8_t mac[6],
+		      bool want_gro, char *err, size_t errlen)
+{
+	int saved, ret;
+
+	if (enter_netns(n->netns, &saved, err, errlen))
+		return -1;
+	ret = configure_inside(n, mac, want_gro, err, errlen);
+	leave_netns(saved);
+	return ret;
+}
+
+static void disable_ipv6(const char *port)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 port);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* No IPv6 in this kernel: nothing to silence. */
+		if (errno != ENOENT)
+			pr_warn("cannot open %s: %s\n", path, strerror(errno));
+		return;
+	}
+	if (write(fd, "1", 1) != 1)
+		pr_warn("cannot write %s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+int nodenet_prepare_port(const char *port, char *err, size_t errlen)
+{
+	struct rtnl_link *link;
+	struct nl_sock *sk;
+	int rc, ret = 0;
+
+	/* Before up, so the port never sends router solicitations. */
+	disable_ipv6(port);
+	sk = nl_open(err, errlen);
+	if (!sk)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, port, &link);
+	if (rc) {
+		snprintf(err, errlen, "port %s: %s", port, nl_geterror(rc));
+		nl_socket_free(sk);
+		return -1;
+	}
+	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
+		rc = link_set_up(sk, link, true);
+		if (rc) {
+			snprintf(err, errlen, "bringing port %s up: %s", port,
+				 nl_geterror(rc));
+			ret = -1;
+		}
+	}
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return ret;
+}
