@@ -317,15 +317,52 @@ out_close:
 	return err;
 }
 
-static int do_testrun(const struct xb_args *a)
+/* One test run of the bare redirect; checks that it did redirect. */
+static int run_bare(const struct xb_args *a, struct xb_bare *skel, bool xdp,
+		    unsigned int in, __u32 *ns)
 {
 	__u8 frame[XB_FRAME_LEN], smac[6] = { 2, 0, 0, 0, 0, 1 },
 	     dmac[6] = { 2, 0, 0, 0, 0, 2 };
+	struct __sk_buff skb = { .ifindex = in };
+	struct xdp_md md = { .ingress_ifindex = in, .data_end = XB_FRAME_LEN };
+	__u32 want;
+	int fd, err;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = sizeof(frame), .repeat = a->repeat);
+
+	xb_build_frame(frame, smac, dmac, htonl(0x0a630001), htonl(0x0a630002));
+	if (xdp) {
+		fd = bpf_program__fd(skel->progs.xb_bare_xdp);
+		opts.ctx_in = &md;
+		opts.ctx_size_in = sizeof(md);
+		want = XDP_REDIRECT;
+	} else {
+		fd = bpf_program__fd(skel->progs.xb_bare_tc);
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+		want = TC_ACT_REDIRECT;
+	}
+	if (bpf_prog_test_run_opts(fd, &opts)) {
+		err = -errno;
+		pr_warn("test run: %s\n", strerror(-err));
+		return err;
+	}
+	if (opts.retval != want) {
+		pr_warn("bare %s returned %u, want %u\n", a->hook, opts.retval,
+			want);
+		return -EPROTO;
+	}
+	*ns = opts.duration;
+	return 0;
+}
+
+static int do_testrun(const struct xb_args *a)
+{
 	struct xb_bare *skel;
 	unsigned int in, out;
-	__u32 want;
+	__u32 ns = 0;
 	bool xdp;
-	int err, fd;
+	int err;
 
 	if (!a->hook || !a->dev || !a->to) {
 		pr_warn("testrun needs --hook, --dev and --to\n");
@@ -344,47 +381,13 @@ static int do_testrun(const struct xb_args *a)
 		return -errno;
 	skel->rodata->out_ifindex = out;
 	err = xb_bare__load(skel);
-	if (err)
-		goto out_destroy;
-	xb_build_frame(frame, smac, dmac, htonl(0x0a0a0001), htonl(0x0a0a0002));
-	{
-		struct __sk_buff skb = { .ifindex = in };
-		struct xdp_md md = { .ingress_ifindex = in,
-				      .data_end = XB_FRAME_LEN };
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-			    .data_size_in = sizeof(frame), .repeat = a->repeat);
-
-		if (xdp) {
-			fd = bpf_program__fd(skel->progs.xb_bare_xdp);
-			opts.ctx_in = &md;
-			opts.ctx_size_in = sizeof(md);
-			want = XDP_REDIRECT;
-		} else {
-			fd = bpf_program__fd(skel->progs.xb_bare_tc);
-			opts.ctx_in = &skb;
-			opts.ctx_size_in = sizeof(skb);
-			want = TC_ACT_REDIRECT;
-		}
-		err = bpf_prog_test_run_opts(fd, &opts);
-		if (err) {
-			err = -errno;
-			pr_warn("test run: %s\n", strerror(-err));
-			goto out_destroy;
-		}
-		if (opts.retval != want) {
-			pr_warn("bare %s returned %u, want %u\n", a->hook,
-				opts.retval, want);
-			err = -EPROTO;
-			goto out_destroy;
-		}
-		if (a->json)
-			printf("{\"ns_per_pkt\":%u,\"repeat\":%lu}\n",
-			       opts.duration, a->repeat);
-		else
-			printf("bare %s: %u ns per packet (%lu runs)\n",
-			       a->hook, opts.duration, a->repeat);
-	}
-out_destroy:
+	if (!err)
+		err = run_bare(a, skel, xdp, in, &ns);
+	if (!err && a->json)
+		printf("{\"ns_per_pkt\":%u,\"repeat\":%lu}\n", ns, a->repeat);
+	else if (!err)
+		printf("bare %s: %u ns per packet (%lu runs)\n", a->hook, ns,
+		       a->repeat);
 	xb_bare__destroy(skel);
 	return err;
 }
@@ -405,24 +408,60 @@ int main(int argc, char **argv)
 	argc--;
 	while ((c = getopt_long(argc, argv, "jvh", xb_opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': a.netns = optarg; break;
-		case 'd': a.dev = optarg; break;
-		case 't': a.to = optarg; break;
-		case 'N': a.sink_netns = optarg; break;
-		case 'D': a.sink_dev = optarg; break;
-		case 'm': a.smac = optarg; break;
-		case 'M': a.dmac = optarg; break;
-		case 'i': a.sip = optarg; break;
-		case 'I': a.dip = optarg; break;
-		case 'k': a.hook = optarg; break;
-		case 's': a.seconds = atof(optarg); break;
-		case 'r': a.repeat = strtoul(optarg, NULL, 0); break;
-		case 'c': a.cpu = atoi(optarg); break;
-		case 'p': a.pass = true; break;
-		case 'j': a.json = true; break;
-		case 'v': xpan_log_set_level(XPAN_LOG_DEBUG); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'n':
+			a.netns = optarg;
+			break;
+		case 'd':
+			a.dev = optarg;
+			break;
+		case 't':
+			a.to = optarg;
+			break;
+		case 'N':
+			a.sink_netns = optarg;
+			break;
+		case 'D':
+			a.sink_dev = optarg;
+			break;
+		case 'm':
+			a.smac = optarg;
+			break;
+		case 'M':
+			a.dmac = optarg;
+			break;
+		case 'i':
+			a.sip = optarg;
+			break;
+		case 'I':
+			a.dip = optarg;
+			break;
+		case 'k':
+			a.hook = optarg;
+			break;
+		case 's':
+			a.seconds = atof(optarg);
+			break;
+		case 'r':
+			a.repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			a.cpu = atoi(optarg);
+			break;
+		case 'p':
+			a.pass = true;
+			break;
+		case 'j':
+			a.json = true;
+			break;
+		case 'v':
+			xpan_log_set_level(XPAN_LOG_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	xpan_log_hook_libbpf();
