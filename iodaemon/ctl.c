@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "ctl.h"
+#include "jsonw.h"
+#include "log.h"
+#include "pool.h"
+#include "session.h"
+#include "stats.h"
+
+struct ctl_client {
+	struct iod_ev ev;
+	struct iod_ctl *ctl;
+	int fd;
+	size_t len;
+	char buf[XPAN_API_MAX_REQ];
+};
+
+struct iod_ctl {
+	struct iod_server *srv;
+	struct iod_ev ev;
+	int fd;
+	char path[108];
+};
+
+struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
+			     char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct iod_ctl *ctl;
+	mode_t old;
+	char dir[108], *slash;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path %s is too long",
+			 path);
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctl->srv = s;
+	ctl->ev.type = IOD_EV_CTL;
+	ctl->ev.ptr = ctl;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	strcpy(sa.sun_path, path);
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			 0);
+	if (ctl->fd < 0)
+		goto fail;
+	/* A socket left by a daemon that died is replaced; a live one is
+	 * not stolen. */
+	if (connect(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		snprintf(err, errlen,
+			 "another xpan-iod answers on %s; stop it or use --ctl-socket",
+			 path);
+		close(ctl->fd);
+		free(ctl);
+		return NULL;
+	}
+	close(ctl->fd);
+	unlink(path);
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			 0);
+	if (ctl->fd < 0)
+		goto fail;
+	old = umask(0077);
+	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		umask(old);
+		goto fail_close;
+	}
+	umask(old);
+	if (listen(ctl->fd, 16) || iod_epoll_add(s, ctl->fd, EPOLLIN, &ctl->ev))
+		goto fail_close;
+	return ctl;
+fail_close:
+	close(ctl->fd);
+fail:
+	snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+	free(ctl);
+	return NULL;
+}
+
+void iod_ctl_close(struct iod_ctl *ctl)
+{
+	if (!ctl)
+		return;
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+static void stats_json(struct jsonw *jw, const struct iod_stats *st,
+		       uint64_t now)
+{
+	jsonw_uint_field(jw, "ops", st->ops);
+	jsonw_uint_field(jw, "bytes", st->bytes);
+	jsonw_uint_field(jw, "reads", st->reads);
+	jsonw_uint_field(jw, "writes", st->writes);
+	jsonw_uint_field(jw, "read_bytes", st->read_bytes);
+	jsonw_uint_field(jw, "write_bytes", st->write_bytes);
+	jsonw_uint_field(jw, "errors", st->errors);
+	jsonw_uint_field(jw, "busy_ns", iod_stats_busy(st, now));
+}
+
+static void stats_text(FILE *out, const char *node, const char *lun,
+		       const struct iod_stats *st, uint64_t now)
+{
+	fprintf(out, "%-12s %-5s %10llu %14llu %10llu %10llu %8llu %12.3f\n",
+		node, lun, (unsigned long long)st->ops,
+		(unsigned long long)st->bytes, (unsigned long long)st->reads,
+		(unsigned long long)st->writes, (unsigned long long)st->errors,
+		iod_stats_busy(st, now) / 1e9);
+}
+
+static void do_stats(struct lun_map *m, FILE *out, bool json)
+{
+	uint64_t now = iod_now_ns();
+	struct jsonw *jw = NULL;
+	size_t i, j;
+
+	if (json) {
+		jw = jsonw_new(out, false);
+		jsonw_start_object(jw);
+		jsonw_name(jw, "nodes");
+		jsonw_start_array(jw);
+	} else {
+		fprintf(out, "%-12s %-5s %10s %14s %10s %10s %8s %12s\n",
+			"NODE", "LUN", "OPS", "BYTES", "READS", "WRITES",
+			"ERRORS", "BUSY_S");
+	}
+	for (i = 0; i < m->nnodes; i++) {
+		struct iod_node *n = &m->nodes[i];
+		struct iod_stats sum = { 0 };
+
+		for (j = 0; j < n->nluns; j++)
+			iod_stats_add(&sum, &n->luns[j]->stats, now);
+		if (json) {
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "node", n->name);
+			stats_json(jw, &sum, now);
+			jsonw_name(jw, "luns");
+			jsonw_start_array(jw);
+			for (j = 0; j < n->nluns; j++) {
+				jsonw_start_object(jw);
+				jsonw_uint_field(jw, "lun", n->luns[j]->lun);
+				stats_json(jw, &n->luns[j]->stats, now);
+				jsonw_end_object(jw);
+			}
+			jsonw_end_array(jw);
+			jsonw_end_object(jw);
+			continue;
+		}
+		for (j = 0; j < n->nluns; j++) {
+			char l[8];
+
+			snprintf(l, sizeof(l), "%u", n->luns[j]->lun);
+			stats_text(out, n->name, l, &n->luns[j]->stats, now);
+		}
+		stats_text(out, n->name, "all", &sum, now);
+	}
+	if (json) {
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_destroy(&jw);
+	}
+}
+
+static void do_luns(struct iod_server *s, FILE *out, bool json)
+{
+	struct lun_map *m = s->map;
+	struct jsonw *jw = NULL;
+	size_t i, k;
+
+	if (json) {
+		jw = jsonw_new(out, false);
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "target", m->target);
+		jsonw_name(jw, "luns");
+		jsonw_start_array(jw);
+	} else {
+		fprintf(out, "target %s\n", m->target);
+		fprintf(out, "%-12s %-5s %-40s %12s %12s %-6s %-7s %s\n",
+			"NODE", "LUN", "BACKING", "OFFSET", "SIZE", "SHARED",
+			"STATE", "INITIATORS");
+	}
+	for (i = 0; i < m->nluns; i++) {
+		struct iod_lun *l = &m->luns[i];
+
+		if (json) {
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "node", l->node->name);
+			jsonw_uint_field(jw, "lun", l->lun);
+			jsonw_string_field(jw, "backing", l->store->path);
+			jsonw_uint_field(jw, "offset", l->offset);
+			jsonw_uint_field(jw, "size", l->size);
+			jsonw_bool_field(jw, "shared", l->shared);
+			jsonw_bool_field(jw, "readonly", l->sdev.read_only);
+			jsonw_bool_field(jw, "present", l->sdev.present);
+			jsonw_name(jw, "initiators");
+			jsonw_start_array(jw);
+			for (k = 0; k < l->node->ninitiators; k++)
+				jsonw_string(jw, l->node->initiators[k]);
+			jsonw_end_array(jw);
+			jsonw_end_object(jw);
+			continue;
+		}
+		fprintf(out, "%-12s %-5u %-40s %12llu %12llu %-6s %-7s ",
+			l->node->name, l->lun, l->store->path,
+			(unsigned long long)l->offset,
+			(unsigned long long)l->size, l->shared ? "yes" : "no",
+			l->sdev.present ? "ok" : "missing");
+		for (k = 0; k < l->node->ninitiators; k++)
+			fprintf(out, "%s%s", k ? "," : "",
+				l->node->initiators[k]);
+		fputc('\n', out);
+	}
+	if (json) {
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_destroy(&jw);
+	}
+}
+
+static void do_pool(struct lun_map *m, FILE *out, bool json)
+{
+	struct jsonw *jw = NULL;
+	size_t i;
+
+	if (json) {
+		jw = jsonw_new(out, false);
+		jsonw_start_object(jw);
+		jsonw_name(jw, "stores");
+		jsonw_start_array(jw);
+	} else {
+		fprintf(out, "%-48s %14s %-8s %s\n", "STORE", "SIZE", "STATE",
+			"LUNS");
+	}
+	for (i = 0; i < m->nstores; i++) {
+		struct iod_store *st = m->stores[i];
+		const char *state = !st->present ? "missing" :
+				    st->nluns ? "assigned" : "free";
+
+		if (json) {
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "path", st->path);
+			jsonw_uint_field(jw, "size", st->size);
+			jsonw_string_field(jw, "state", state);
+			jsonw_uint_field(jw, "luns", st->nluns);
+			jsonw_end_object(jw);
+		} else {
+			fprintf(out, "%-48s %14llu %-8s %u\n", st->path,
+				(unsigned long long)st->size, state,
+				st->nluns);
+		}
+	}
+	if (json) {
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_destroy(&jw);
+	}
+}
+
+static int do_move(struct iod_server *s, const char *node,
+		   const char *initiator, FILE *out, char *err, size_t errlen)
+{
+	struct iscsi_conn *c, *n;
+	int dropped = 0;
+
+	if (lun_map_move(s->map, node, initiator, err, errlen))
+		return -1;
+	/* Sessions whose name no longer selects their node lose access
+	 * now, not at their next login. */
+	for (c = s->conns; c; c = n) {
+		n = c->next;
+		if (c->full_feature && c->node &&
+		    !iod_node_has_initiator(c->node, c->initiator)) {
+			pr_info("move: closing session of %s (node %s)\n",
+				c->initiator, c->node->name);
+			iscsi_conn_close(c);
+			dropped++;
+		}
+	}
+	fprintf(out, "node %s now served to %s (%d sessions closed)\n", node,
+		initiator, dropped);
+	return 0;
+}
+
+int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
+		 char *err, size_t errlen)
+{
+	char buf[XPAN_API_MAX_REQ], *argv[8], *save, *tok;
+	int argc = 0, a = 0;
+	bool json = false;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok && argc < 8;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (!strcmp(tok, "-j"))
+			json = true;
+		else
+			argv[argc++] = tok;
+	}
+	if (argc && !strcmp(argv[0], "storage"))
+		a = 1;
+	if (a >= argc) {
+		snprintf(err, errlen,
+			 "empty request; verbs: storage stats|luns|pool [-j], storage move <node> <initiator>, storage rescan");
+		return -1;
+	}
+	if (!strcmp(argv[a], "stats") && argc == a + 1) {
+		do_stats(s->map, out, json);
+		return 0;
+	}
+	if (!strcmp(argv[a], "luns") && argc == a + 1) {
+		do_luns(s, out, json);
+		return 0;
+	}
+	if (!strcmp(argv[a], "pool") && argc == a + 1) {
+		do_pool(s->map, out, json);
+		return 0;
+	}
+	if (!strcmp(argv[a], "rescan") && argc == a + 1) {
+		int n = pool_scan(s->map, out);
+
+		fprintf(out, "%d change%s\n", n, n == 1 ? "" : "s");
+		return 0;
+	}
+	if (!strcmp(argv[a], "move")) {
+		if (argc != a + 3) {
+			snprintf(err, errlen,
+				 "usage: storage move <node> <initiator-iqn>");
+			return -1;
+		}
+		return do_move(s, argv[a + 1], argv[a + 2], out, err, errlen);
+	}
+	snprintf(err, errlen,
+		 "unknown request '%s'; verbs: storage stats|luns|pool [-j], storage move <node> <initiator>, storage rescan",
+		 line);
+	return -1;
+}
+
+static void client_free(struct ctl_client *cl)
+{
+	epoll_ctl(cl->ctl->srv->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	free(cl);
+}
+
+static void client_answer(struct ctl_client *cl)
+{
+	char err[512], *body = NULL;
+	size_t blen = 0, off = 0;
+	FILE *out = open_memstream(&body, &blen);
+	struct timeval tv = { .tv_sec = 2 };
+	int flags = 0;
+	ssize_t n;
+
+	if (!out)
+		return;
+	if (iod_ctl_exec(cl->ctl->srv, cl->buf, out, err, sizeof(err))) {
+		fclose(out);
+		free(body);
+		out = open_memstream(&body, &blen);
+		if (!out)
+			return;
+		fprintf(out, "error %s\n", err);
+	} else {
+		fflush(out);
+		/* prepend the status line */
+		char *b = malloc(blen + 4);
+
+		if (b) {
+			memcpy(b, "ok\n", 3);
+			memcpy(b + 3, body, blen);
+			fclose(out);
+			free(body);
+			body = b;
+			blen += 3;
+			out = NULL;
+		}
+	}
+	if (out)
+		fclose(out);
+	/* Replies are small: a blocking send with a timeout keeps a stuck
+	 * client from holding the loop for long. */
+	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)flags;
+	while (off < blen) {
+		n = send(cl->fd, body + off, blen - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN) {
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	free(body);
+}
+
+void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events)
+{
+	struct ctl_client *cl;
+	char *nl;
+	ssize_t n;
+	int fd;
+
+	if (ev->type == IOD_EV_CTL) {
+		fd = accept4(ctl->fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		cl = calloc(1, sizeof(*cl));
+		if (!cl) {
+			close(fd);
+			return;
+		}
+		cl->ev.type = IOD_EV_CTL_CLIENT;
+		cl->ev.ptr = cl;
+		cl->ctl = ctl;
+		cl->fd = fd;
+		if (iod_epoll_add(ctl->srv, fd, EPOLLIN, &cl->ev)) {
+			close(fd);
+			free(cl);
+		}
+		return;
+	}
+	cl = ev->ptr;
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		client_free(cl);
+		return;
+	}
+	n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0 && !cl->len) {
+		client_free(cl);
+		return;
+	}
+	if (n > 0)
+		cl->len += n;
+	cl->buf[cl->len] = '\0';
+	nl = strchr(cl->buf, '\n');
+	if (!nl && n > 0 && cl->len < sizeof(cl->buf) - 1)
+		return;
+	if (nl)
+		*nl = '\0';
+	client_answer(cl);
+	client_free(cl);
+}

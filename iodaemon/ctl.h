@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xpan-iod's control socket, with lib/api.h's line protocol: one request
+ * line, then "ok" or "error <msg>" and a body. Verbs: storage stats [-j],
+ * storage luns [-j], storage pool [-j], storage move <node> <initiator>,
+ * storage rescan.
+ */
+#ifndef XPAN_IOD_CTL_H
+#define XPAN_IOD_CTL_H
+
+#include <stdio.h>
+
+#include "server.h"
+
+#define IOD_DEFAULT_CTL_SOCKET "/run/xpan/iod.sock"
+
+struct iod_ctl;
+
+struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
+			     char *err, size_t errlen);
+void iod_ctl_close(struct iod_ctl *ctl);
+void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events);
+
+/* Runs one request line; writes the body to out. 0 ok, -1 error with
+ * the message in err. Exposed for unit tests. */
+int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
+		 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,1277 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+
+#define RBUF_MIN	(64u << 10)
+
+static const struct scsi_dev no_dev;
+
+static void task_start_io(struct iscsi_task *t);
+static void task_respond(struct iscsi_task *t);
+static void task_free(struct iscsi_task *t);
+
+/* ---- output ---- */
+
+static void conn_want_out(struct iscsi_conn *c, bool on)
+{
+	uint32_t ev = EPOLLIN | (on ? EPOLLOUT : 0);
+
+	if (c->dead)
+		return;
+	if (c->oq_bytes > IOD_OUTQ_MAX)
+		ev &= ~EPOLLIN;
+	if (ev != c->ep_events) {
+		c->ep_events = ev;
+		iod_epoll_mod(c->srv, c->fd, ev, &c->ev);
+	}
+}
+
+static int conn_flush(struct iscsi_conn *c)
+{
+	struct iovec iov[64];
+	struct obuf *b;
+	ssize_t n;
+	int cnt;
+
+	while (c->oq_head) {
+		for (cnt = 0, b = c->oq_head; b && cnt < 64; b = b->next, cnt++) {
+			iov[cnt].iov_base = b->data + b->off;
+			iov[cnt].iov_len = b->len - b->off;
+		}
+		n = writev(c->fd, iov, cnt);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c->oq_bytes -= n;
+		while (n > 0) {
+			b = c->oq_head;
+			if ((size_t)n >= b->len - b->off) {
+				n -= b->len - b->off;
+				c->oq_head = b->next;
+				free(b);
+			} else {
+				b->off += n;
+				n = 0;
+			}
+		}
+		if (!c->oq_head)
+			c->oq_tail = NULL;
+	}
+	conn_want_out(c, c->oq_head != NULL);
+	return 0;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+/* Queues one PDU: bhs (48 bytes, DSL already set) plus data. */
+static int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
+		     const void *data, uint32_t dlen)
+{
+	bool hd = c->full_feature && c->p.header_digest;
+	bool dd = c->full_feature && c->p.data_digest && dlen;
+	size_t len = ISCSI_BHS_LEN + (hd ? 4 : 0) + iscsi_pad4(dlen) +
+		     (dd ? 4 : 0), p;
+	struct obuf *b;
+
+	if (c->dead)
+		return -1;
+	b = malloc(sizeof(*b) + len);
+	if (!b)
+		return -1;
+	b->next = NULL;
+	b->len = len;
+	b->off = 0;
+	memcpy(b->data, bhs, ISCSI_BHS_LEN);
+	p = ISCSI_BHS_LEN;
+	if (hd) {
+		put_le32(b->data + p, iscsi_digest(bhs, ISCSI_BHS_LEN));
+		p += 4;
+	}
+	if (dlen) {
+		memcpy(b->data + p, data, dlen);
+		memset(b->data + p + dlen, 0, iscsi_pad4(dlen) - dlen);
+		if (dd)
+			put_le32(b->data + p + iscsi_pad4(dlen),
+				 iscsi_digest(b->data + p, iscsi_pad4(dlen)));
+	}
+	if (c->oq_tail)
+		c->oq_tail->next = b;
+	else
+		c->oq_head = b;
+	c->oq_tail = b;
+	c->oq_bytes += len;
+	return 0;
+}
+
+static void put_sn(struct iscsi_conn *c, uint8_t *bhs, bool advance)
+{
+	put_be32(bhs + 24, c->statsn);
+	if (advance)
+		c->statsn++;
+	put_be32(bhs + 28, c->exp_cmdsn);
+	put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+}
+
+static void send_reject(struct iscsi_conn *c, const uint8_t *bad_bhs,
+			uint8_t reason)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+
+	iscsi_bhs_init(bhs, ISCSI_OP_REJECT, ISCSI_FLAG_FINAL, ISCSI_BHS_LEN);
+	bhs[2] = reason;
+	put_be32(bhs + 16, ISCSI_RSVD_TAG);
+	put_sn(c, bhs, true);
+	conn_send(c, bhs, bad_bhs, ISCSI_BHS_LEN);
+}
+
+/* ---- connection lifetime ---- */
+
+struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct iscsi_conn *c;
+	int one = 1;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->rcap = RBUF_MIN;
+	c->rbuf = malloc(c->rcap);
+	if (!c->rbuf) {
+		free(c);
+		return NULL;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->ev.type = IOD_EV_CONN;
+	c->ev.ptr = c;
+	c->next_ttt = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) {
+		char host[INET6_ADDRSTRLEN] = "?";
+
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+			snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
+				 ntohs(a->sin_port));
+		}
+	}
+	sl = sizeof(ss);
+	if (!getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+	    ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		char host[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(c->local, sizeof(c->local), "%s:%u", host,
+			 ntohs(a->sin_port));
+	}
+	iscsi_login_init(&c->login, s->map, s->tpgt);
+	iscsi_params_default(&c->p);
+	c->ep_events = EPOLLIN;
+	if (iod_epoll_add(s, fd, EPOLLIN, &c->ev)) {
+		free(c->rbuf);
+		free(c);
+		return NULL;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	return c;
+}
+
+static void conn_unlink(struct iscsi_conn *c)
+{
+	struct iscsi_conn **pp;
+
+	for (pp = &c->srv->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+}
+
+static void conn_destroy(struct iscsi_conn *c)
+{
+	struct obuf *b;
+
+	while ((b = c->oq_head)) {
+		c->oq_head = b->next;
+		free(b);
+	}
+	free(c->rbuf);
+	free(c);
+}
+
+void iscsi_conn_close(struct iscsi_conn *c)
+{
+	struct iscsi_task *t, *n;
+
+	if (c->dead)
+		return;
+	if (c->full_feature)
+		pr_info("%s: session of %s (node %s) closed after %llu commands\n",
+			c->peer, c->initiator, c->node ? c->node->name : "-",
+			(unsigned long long)c->cmds);
+	c->dead = true;
+	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	conn_unlink(c);
+	/* Tasks without I/O in flight go now; the others when the ring
+	 * hands them back (the conn lives until then). */
+	for (t = c->tasks; t; t = n) {
+		n = t->next;
+		t->aborted = true;
+		if (!t->io_pending)
+			task_free(t);
+	}
+	if (!c->refs)
+		conn_destroy(c);
+}
+
+/* ---- tasks ---- */
+
+static void task_unlink(struct iscsi_task *t)
+{
+	struct iscsi_task **pp;
+
+	for (pp = &t->conn->tasks; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+}
+
+static void task_free(struct iscsi_task *t)
+{
+	task_unlink(t);
+	scsi_req_release(&t->req);
+	free(t->dout);
+	free(t->ws_buf);
+	free(t);
+}
+
+static struct iscsi_task *task_find(struct iscsi_conn *c, uint32_t itt)
+{
+	struct iscsi_task *t;
+
+	for (t = c->tasks; t; t = t->next)
+		if (t->itt == itt)
+			return t;
+	return NULL;
+}
+
+/* LUN field: single level, peripheral (00b) or flat (01b) addressing. */
+static int lun_decode(uint64_t field, uint16_t *lun)
+{
+	uint8_t method = field >> 62;
+
+	if (field & 0x0000ffffffffffffull)
+		return -1;
+	if (method == 0 && !((field >> 56) & 0x3f)) {
+		*lun = (field >> 48) & 0xff;
+		return 0;
+	}
+	if (method == 1) {
+		*lun = (field >> 48) & 0x3fff;
+		return 0;
+	}
+	return -1;
+}
+
+static void send_r2ts(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint32_t len;
+
+	if (t->r2t_active || t->r2t_next >= t->dout_len)
+		return;
+	len = t->dout_len - t->r2t_next;
+	if (len > c->p.max_burst)
+		len = c->p.max_burst;
+	t->ttt = c->next_ttt++;
+	if (t->ttt == ISCSI_RSVD_TAG)
+		t->ttt = c->next_ttt++;
+	iscsi_bhs_init(bhs, ISCSI_OP_R2T, ISCSI_FLAG_FINAL, 0);
+	put_be64(bhs + 8, t->lun_field);
+	put_be32(bhs + 16, t->itt);
+	put_be32(bhs + 20, t->ttt);
+	put_sn(c, bhs, false);
+	put_be32(bhs + 36, t->r2tsn++);
+	put_be32(bhs + 40, t->r2t_next);
+	put_be32(bhs + 44, len);
+	t->datasn++;
+	t->seq_datasn = 0;
+	t->seq_off = t->r2t_next;
+	t->seq_end = t->r2t_next + len;
+	t->r2t_active = true;
+	t->r2t_next += len;
+	conn_send(c, bhs, NULL, 0);
+}
+
+/* All unsolicited data is in: run the command, or solicit the rest. */
+static void task_data_progress(struct iscsi_task *t)
+{
+	if (t->unsol_got < t->unsol_len)
+		return;
+	if (t->discard) {
+		task_respond(t);
+		return;
+	}
+	if (t->dout_got >= t->dout_len) {
+		scsi_execute(t->lun ? &t->lun->sdev : &no_dev, &t->req, t->dout,
+			     t->dout_len);
+		task_start_io(t);
+		return;
+	}
+	send_r2ts(t);
+}
+
+static void set_residual(uint8_t *bhs, uint32_t want, uint32_t got)
+{
+	if (want > got) {
+		bhs[1] |= 0x02;		/* underflow */
+		put_be32(bhs + 44, want - got);
+	} else if (got > want) {
+		bhs[1] |= 0x04;		/* overflow */
+		put_be32(bhs + 44, got - want);
+	}
+}
+
+static void send_data_in(struct iscsi_task *t, uint32_t xfer)
+{
+	struct iscsi_conn *c = t->conn;
+	uint32_t off = 0, seg, burst_left = c->p.max_burst;
+	uint8_t bhs[ISCSI_BHS_LEN];
+
+	while (off < xfer) {
+		bool last;
+
+		seg = xfer - off;
+		if (seg > c->p.max_xmit_dsl)
+			seg = c->p.max_xmit_dsl;
+		if (seg > burst_left)
+			seg = burst_left;
+		last = off + seg == xfer;
+		burst_left -= seg;
+		iscsi_bhs_init(bhs, ISCSI_OP_DATA_IN,
+			       (last || !burst_left) ? ISCSI_FLAG_FINAL : 0,
+			       seg);
+		put_be64(bhs + 8, t->lun_field);
+		put_be32(bhs + 16, t->itt);
+		put_be32(bhs + 20, ISCSI_RSVD_TAG);
+		if (last) {
+			/* phase collapse: status rides on the last Data-In */
+			bhs[1] |= ISCSI_DATAIN_STATUS;
+			bhs[3] = t->req.status;
+			set_residual(bhs, t->edtl, t->req.data_len);
+			put_sn(c, bhs, true);
+		} else {
+			put_be32(bhs + 28, c->exp_cmdsn);
+			put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+		}
+		put_be32(bhs + 36, t->datasn++);
+		put_be32(bhs + 40, off);
+		conn_send(c, bhs, t->req.data + off, seg);
+		if (!burst_left)
+			burst_left = c->p.max_burst;
+		off += seg;
+	}
+}
+
+static void task_respond(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+	uint8_t bhs[ISCSI_BHS_LEN], sense[2 + SCSI_SENSE_LEN];
+	uint32_t xfer;
+
+	if (t->lun && t->t_start)
+		iod_stats_end(&t->lun->stats, iod_now_ns(), t->dir,
+			      t->dir == IOD_DIR_WRITE ? t->dout_len :
+			      t->req.data_len,
+			      t->req.status != SCSI_STATUS_GOOD);
+	if (t->aborted || c->dead) {
+		task_free(t);
+		return;
+	}
+	xfer = t->req.data_len < t->edtl ? t->req.data_len : t->edtl;
+	if (t->req.status == SCSI_STATUS_GOOD && xfer) {
+		send_data_in(t, xfer);
+		task_free(t);
+		conn_flush(c);
+		return;
+	}
+	iscsi_bhs_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 0);
+	bhs[3] = t->req.status;
+	put_be32(bhs + 16, t->itt);
+	put_sn(c, bhs, true);
+	put_be32(bhs + 36, t->datasn);
+	if (t->dout_len || t->discard)
+		set_residual(bhs, t->edtl, t->dout_len);
+	else if (t->req.status == SCSI_STATUS_GOOD)
+		set_residual(bhs, t->edtl, t->req.data_len);
+	if (t->req.status == SCSI_STATUS_CHECK_CONDITION &&
+	    t->req.sense_len) {
+		put_be16(sense, t->req.sense_len);
+		memcpy(sense + 2, t->req.sense, t->req.sense_len);
+		put_be24(bhs + 5, 2 + t->req.sense_len);
+		conn_send(c, bhs, sense, 2 + t->req.sense_len);
+	} else {
+		conn_send(c, bhs, NULL, 0);
+	}
+	task_free(t);
+	conn_flush(c);
+}
+
+/* ---- backing I/O ---- */
+
+static uint64_t lun_off(struct iscsi_task *t, uint64_t lba)
+{
+	return t->lun->offset + (lba << SCSI_BLOCK_SHIFT);
+}
+
+static void io_done(struct iod_io *io, int res);
+
+static int submit_rw(struct iscsi_task *t)
+{
+	struct iod_ring *r = &t->conn->srv->ring;
+	int fd = t->lun->store->fd, ret;
+
+	t->io.done = io_done;
+	if (t->io_write)
+		ret = iod_ring_write(r, fd, t->io_buf, t->io_len, t->io_off,
+				     t->io_dsync, &t->io);
+	else
+		ret = iod_ring_read(r, fd, t->io_buf, t->io_len, t->io_off,
+				    &t->io);
+	if (!ret) {
+		t->io_pending++;
+		t->conn->refs++;
+	}
+	return ret;
+}
+
+static int start_rw(struct iscsi_task *t, bool write, uint8_t *buf,
+		    uint64_t lba, uint64_t nblk, bool dsync)
+{
+	t->io_write = write;
+	t->io_buf = buf;
+	t->io_off = lun_off(t, lba);
+	t->io_len = nblk << SCSI_BLOCK_SHIFT;
+	t->io_dsync = dsync;
+	return submit_rw(t);
+}
+
+static void io_finish(struct iscsi_task *t, int res)
+{
+	const uint8_t *dout = t->dout;
+
+	if (t->aborted) {
+		task_respond(t);
+		return;
+	}
+	if (scsi_complete(&t->lun->sdev, &t->req, res, dout)) {
+		/* COMPARE AND WRITE matched: write the second half */
+		if (start_rw(t, true, t->dout + (t->req.nblk <<
+						 SCSI_BLOCK_SHIFT),
+			     t->req.lba, t->req.nblk, t->req.fua))
+			scsi_set_sense(&t->req, SK_HARDWARE_ERROR,
+				       ASC_INTERNAL_TARGET_FAILURE);
+		else
+			return;
+	}
+	task_respond(t);
+}
+
+static void io_done(struct iod_io *io, int res)
+{
+	struct iscsi_task *t = (struct iscsi_task *)io;
+	struct iscsi_conn *c = t->conn;
+
+	t->io_pending--;
+	c->refs--;
+	if (res < 0 && !t->io_err)
+		t->io_err = res;
+	if (res >= 0 && t->io_len && (uint32_t)res < t->io_len &&
+	    !t->io_err && !c->dead && !t->aborted) {
+		if (res == 0) {
+			t->io_err = -EIO;
+		} else {
+			/* short transfer: carry on where it stopped */
+			t->io_buf += res;
+			t->io_off += res;
+			t->io_len -= res;
+			if (!submit_rw(t))
+				return;
+			t->io_err = -EIO;
+		}
+	}
+	if (t->io_pending)
+		return;
+	if (c->dead) {
+		task_free(t);
+		if (!c->refs)
+			conn_destroy(c);
+		return;
+	}
+	res = t->io_err;
+	t->io_err = 0;
+	io_finish(t, res);
+}
+
+static void lba_status(struct iscsi_task *t)
+{
+	int fd = t->lun->store->fd;
+	off_t off = lun_off(t, t->req.lba), end = lun_off(t, 0) + t->lun->size;
+	off_t data, next;
+	bool mapped;
+
+	/* Allocation state is metadata: lseek answers without disk I/O. */
+	data = lseek(fd, off, SEEK_DATA);
+	if (data < 0)
+		data = end;		/* ENXIO: only a hole up to EOF */
+	mapped = data <= off;
+	if (mapped) {
+		next = lseek(fd, off, SEEK_HOLE);
+		if (next < 0 || next > end)
+			next = end;
+	} else {
+		next = data < end ? data : end;
+	}
+	if (next <= off)
+		next = off + SCSI_BLOCK_SIZE;
+	scsi_lba_status_done(&t->req, mapped,
+			     ((next - off) + SCSI_BLOCK_SIZE - 1) >>
+				     SCSI_BLOCK_SHIFT);
+}
+
+static void task_start_io(struct iscsi_task *t)
+{
+	struct scsi_req *r = &t->req;
+	struct iod_ring *ring = &t->conn->srv->ring;
+	uint32_t i, len;
+	int ret = 0;
+
+	t->executing = true;
+	if (r->io == SCSI_IO_NONE) {
+		task_respond(t);
+		return;
+	}
+	t->io.done = io_done;
+	switch (r->io) {
+	case SCSI_IO_READ:
+	case SCSI_IO_VERIFY:
+	case SCSI_IO_CAW:
+		len = r->nblk << SCSI_BLOCK_SHIFT;
+		r->data = malloc(len);
+		if (!r->data) {
+			ret = -ENOMEM;
+			break;
+		}
+		r->data_len = len;
+		ret = start_rw(t, false, r->data, r->lba, r->nblk, false);
+		break;
+	case SCSI_IO_WRITE:
+		ret = start_rw(t, true, t->dout, r->lba, r->nblk, r->fua);
+		break;
+	case SCSI_IO_FLUSH:
+		ret = iod_ring_fsync(ring, t->lun->store->fd, &t->io);
+		if (!ret) {
+			t->io_len = 0;
+			t->io_pending++;
+			t->conn->refs++;
+		}
+		break;
+	case SCSI_IO_WRITE_SAME:
+		if (r->unmap) {
+			t->io_len = 0;
+			ret = iod_ring_punch(ring, t->lun->store->fd,
+					     lun_off(t, r->lba),
+					     r->nblk << SCSI_BLOCK_SHIFT,
+					     &t->io);
+			if (!ret) {
+				t->io_pending++;
+				t->conn->refs++;
+			}
+			break;
+		}
+		len = r->nblk << SCSI_BLOCK_SHIFT;
+		t->ws_buf = malloc(len);
+		if (!t->ws_buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < r->nblk; i++) {
+			if (t->dout)
+				memcpy(t->ws_buf + ((size_t)i << SCSI_BLOCK_SHIFT),
+				       t->dout, SCSI_BLOCK_SIZE);
+			else
+				memset(t->ws_buf + ((size_t)i << SCSI_BLOCK_SHIFT),
+				       0, SCSI_BLOCK_SIZE);
+		}
+		ret = start_rw(t, true, t->ws_buf, r->lba, r->nblk, r->fua);
+		break;
+	case SCSI_IO_UNMAP:
+		t->io_len = 0;
+		for (i = 0; i < r->nranges && !ret; i++) {
+			if (!r->ranges[i].nblk)
+				continue;
+			ret = iod_ring_punch(ring, t->lun->store->fd,
+					     lun_off(t, r->ranges[i].lba),
+					     r->ranges[i].nblk <<
+						     SCSI_BLOCK_SHIFT,
+					     &t->io);
+			if (!ret) {
+				t->io_pending++;
+				t->conn->refs++;
+			}
+		}
+		if (!t->io_pending && !ret) {
+			r->io = SCSI_IO_NONE;
+			r->status = SCSI_STATUS_GOOD;
+			task_respond(t);
+			return;
+		}
+		break;
+	case SCSI_IO_GET_LBA_STATUS:
+		lba_status(t);
+		task_respond(t);
+		return;
+	default:
+		break;
+	}
+	if (ret && !t->io_pending) {
+		scsi_set_sense(r, SK_HARDWARE_ERROR,
+			       ASC_INTERNAL_TARGET_FAILURE);
+		task_respond(t);
+	} else if (ret) {
+		t->io_err = ret;
+	}
+}
+
+/* ---- PDU handlers ---- */
+
+static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	const uint8_t *bhs = pdu->bhs;
+	struct iscsi_task *t;
+	const struct scsi_dev *dev;
+	uint32_t imm = pdu->data_len;
+	uint16_t lun = 0;
+	bool done;
+
+	if (task_find(c, pdu->itt)) {
+		send_reject(c, bhs, ISCSI_REJECT_TASK_IN_PROGRESS);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		send_reject(c, bhs, ISCSI_REJECT_LONG_OP);
+		return;
+	}
+	t->conn = c;
+	t->itt = pdu->itt;
+	t->cmdsn = pdu->cmdsn;
+	t->edtl = pdu->f20;
+	t->lun_field = pdu->lun;
+	memcpy(t->cdb, bhs + 32, 16);
+	t->next = c->tasks;
+	c->tasks = t;
+	c->cmds++;
+	if (!lun_decode(pdu->lun, &lun))
+		t->lun = lun_map_lookup(c->node, lun);
+	dev = t->lun ? &t->lun->sdev : &no_dev;
+	t->req.cdb = t->cdb;
+	t->req.cdb_len = 16;
+	t->req.exp_len = t->edtl;
+	t->req.lun_exists = t->lun != NULL;
+	t->req.lun_id = lun;
+
+	done = scsi_decode(dev, &(struct scsi_lun_list){
+					.luns = c->node ? c->node->lun_ids : NULL,
+					.n = c->node ? c->node->nluns : 0 },
+			   &t->req);
+	if (t->lun && !done) {
+		t->t_start = iod_now_ns();
+		t->dir = (t->req.io == SCSI_IO_READ) ? IOD_DIR_READ :
+			 (t->req.io == SCSI_IO_WRITE ||
+			  t->req.io == SCSI_IO_WRITE_SAME ||
+			  t->req.io == SCSI_IO_CAW) ? IOD_DIR_WRITE :
+						      IOD_DIR_NONE;
+		iod_stats_start(&t->lun->stats, t->t_start);
+	}
+
+	/* Unsolicited data the initiator will send whatever we answer. */
+	if (bhs[1] & ISCSI_CMD_WRITE) {
+		t->unsol_len = imm;
+		if (!c->p.initial_r2t) {
+			uint32_t fb = c->p.first_burst < t->edtl ?
+					      c->p.first_burst : t->edtl;
+
+			if (fb > t->unsol_len)
+				t->unsol_len = fb;
+		}
+	} else if (imm) {
+		t->discard = true;
+		t->unsol_len = imm;
+	}
+	t->unsol_got = imm;
+	t->seq_off = imm;
+	t->seq_end = t->unsol_len;
+
+	if (!done && t->req.dout_len) {
+		t->dout_len = t->req.dout_len;
+		if (!(bhs[1] & ISCSI_CMD_WRITE) || t->edtl != t->dout_len) {
+			/* SPDTL and EDTL disagree: refuse rather than write
+			 * a part (FCP-4 allows either). */
+			scsi_req_release(&t->req);
+			scsi_set_sense(&t->req, SK_ILLEGAL_REQUEST,
+				       ASC_INVALID_FIELD_IN_IU);
+			t->discard = true;
+		} else {
+			t->dout = malloc(t->dout_len);
+			if (!t->dout) {
+				scsi_set_sense(&t->req, SK_HARDWARE_ERROR,
+					       ASC_INTERNAL_TARGET_FAILURE);
+				t->discard = true;
+			} else {
+				if (imm > t->dout_len)
+					imm = t->dout_len;
+				memcpy(t->dout, pdu->data, imm);
+				t->dout_got = imm;
+				t->r2t_next = t->unsol_len;
+			}
+		}
+	} else {
+		t->discard = true;
+	}
+	if (t->discard && t->dout_len == 0 && !(bhs[1] & ISCSI_CMD_WRITE))
+		t->unsol_len = t->unsol_got;
+	task_data_progress(t);
+}
+
+static int handle_data_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	struct iscsi_task *t = task_find(c, pdu->itt);
+	uint32_t datasn = get_be32(pdu->bhs + 36);
+	uint32_t off = get_be32(pdu->bhs + 40), len = pdu->data_len;
+	bool unsol = pdu->f20 == ISCSI_RSVD_TAG;
+
+	if (!t || t->executing)
+		return 0;	/* answered already: late data is dropped */
+	if (unsol ? (t->unsol_got >= t->unsol_len) :
+		    (!t->r2t_active || pdu->f20 != t->ttt)) {
+		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
+		return -1;
+	}
+	/* ERL 0: a sequence error ends the connection (RFC 7143 7.1.4). */
+	if (datasn != t->seq_datasn || off != t->seq_off ||
+	    len > t->seq_end - off) {
+		pr_info("%s: Data-Out for ITT 0x%x out of sequence (DataSN %u want %u, offset %u want %u)\n",
+			c->peer, t->itt, datasn, t->seq_datasn, off,
+			t->seq_off);
+		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
+		return -1;
+	}
+	t->seq_datasn++;
+	t->seq_off += len;
+	if (!t->discard && t->dout) {
+		if (off + len > t->dout_len) {
+			send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
+			return -1;
+		}
+		memcpy(t->dout + off, pdu->data, len);
+		t->dout_got += len;
+	}
+	if (unsol) {
+		t->unsol_got += len;
+		if ((pdu->flags & ISCSI_FLAG_FINAL) &&
+		    t->unsol_got < t->unsol_len)
+			t->unsol_len = t->unsol_got;
+		if (t->unsol_got >= t->unsol_len) {
+			/* solicited sequences continue from here */
+			if (t->r2t_next < t->unsol_got)
+				t->r2t_next = t->unsol_got;
+		}
+	} else if (t->seq_off >= t->seq_end) {
+		t->r2t_active = false;
+	}
+	task_data_progress(t);
+	return 0;
+}
+
+static void handle_nop_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+
+	if (pdu->itt == ISCSI_RSVD_TAG)
+		return;		/* a reply to our ping, or a one-way ping */
+	iscsi_bhs_init(bhs, ISCSI_OP_NOP_IN, ISCSI_FLAG_FINAL, pdu->data_len);
+	put_be64(bhs + 8, pdu->lun);
+	put_be32(bhs + 16, pdu->itt);
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	put_sn(c, bhs, true);
+	conn_send(c, bhs, pdu->data, pdu->data_len);
+}
+
+static void send_targets(struct iscsi_conn *c, const struct iscsi_kv *kv,
+			 struct iscsi_text_out *out)
+{
+	const char *tn = c->srv->map->target;
+	size_t tl = strlen(tn);
+
+	/* Only initiators of a node see the target, and only with its
+	 * LUNs: a node without LUNs has nothing to discover. */
+	if (!c->node || !c->node->nluns)
+		return;
+	if (!(kv->val_len == 3 && !memcmp(kv->val, "All", 3)) &&
+	    !(kv->val_len == tl && !memcmp(kv->val, tn, tl)) &&
+	    kv->val_len)
+		return;
+	iscsi_text_add(out, "TargetName", "%s", tn);
+	iscsi_text_add(out, "TargetAddress", "%s,%u", c->local, c->srv->tpgt);
+}
+
+static void handle_text(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	struct iscsi_kv kv[ISCSI_TEXT_MAX_PAIRS];
+	uint8_t bhs[ISCSI_BHS_LEN], buf[8192];
+	struct iscsi_text_out out = { .buf = buf, .cap = sizeof(buf) };
+	int n, i;
+
+	if (pdu->flags & ISCSI_FLAG_CONTINUE) {
+		send_reject(c, pdu->bhs, ISCSI_REJECT_CMD_NOT_SUPPORTED);
+		return;
+	}
+	n = iscsi_text_parse(pdu->data, pdu->data_len, kv,
+			     ISCSI_TEXT_MAX_PAIRS);
+	if (n < 0) {
+		send_reject(c, pdu->bhs, ISCSI_REJECT_INVALID_FIELD);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (iscsi_kv_is(&kv[i], "SendTargets")) {
+			send_targets(c, &kv[i], &out);
+		} else {
+			char key[ISCSI_TEXT_KEY_MAX + 1];
+
+			memcpy(key, kv[i].key, kv[i].key_len);
+			key[kv[i].key_len] = '\0';
+			iscsi_text_add(&out, key, "NotUnderstood");
+		}
+	}
+	iscsi_bhs_init(bhs, ISCSI_OP_TEXT_RSP, ISCSI_FLAG_FINAL, out.len);
+	put_be32(bhs + 16, pdu->itt);
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	put_sn(c, bhs, true);
+	conn_send(c, bhs, buf, out.len);
+}
+
+static void handle_logout(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+
+	iscsi_bhs_init(bhs, ISCSI_OP_LOGOUT_RSP, ISCSI_FLAG_FINAL, 0);
+	put_be32(bhs + 16, pdu->itt);
+	put_sn(c, bhs, true);
+	conn_send(c, bhs, NULL, 0);
+	c->closing = true;
+}
+
+/* Aborts t: silently when it is ours, with TASK ABORTED status (TAS=1)
+ * when it belongs to another I_T nexus. */
+static void abort_task(struct iscsi_task *t, bool other_nexus)
+{
+	if (other_nexus && !t->aborted && !t->conn->dead) {
+		uint8_t bhs[ISCSI_BHS_LEN];
+
+		iscsi_bhs_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 0);
+		bhs[3] = SCSI_STATUS_TASK_ABORTED;
+		put_be32(bhs + 16, t->itt);
+		put_sn(t->conn, bhs, true);
+		conn_send(t->conn, bhs, NULL, 0);
+		conn_flush(t->conn);
+	}
+	t->aborted = true;
+	if (!t->io_pending)
+		task_free(t);
+}
+
+static void abort_lun_tasks(struct iscsi_conn *c, struct iod_lun *lun,
+			    uint32_t except_itt)
+{
+	struct iscsi_conn *o;
+	struct iscsi_task *t, *n;
+
+	for (o = c->srv->conns; o; o = o->next) {
+		if (!o->full_feature || o->discovery)
+			continue;
+		for (t = o->tasks; t; t = n) {
+			n = t->next;
+			if (t->aborted || (lun && t->lun != lun))
+				continue;
+			if (o == c && t->itt == except_itt)
+				continue;
+			if (!lun && o->node != c->node)
+				continue;
+			abort_task(t, o != c);
+		}
+	}
+}
+
+static void handle_tmf(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	uint8_t fn = pdu->flags & 0x7f, resp = 0, bhs[ISCSI_BHS_LEN];
+	uint32_t rtt = pdu->f20, refcmdsn = get_be32(pdu->bhs + 32);
+	struct iscsi_task *t, *n;
+	struct iod_lun *lun = NULL;
+	uint16_t l;
+
+	if (!lun_decode(pdu->lun, &l))
+		lun = lun_map_lookup(c->node, l);
+	switch (fn) {
+	case 1:		/* ABORT TASK */
+		t = task_find(c, rtt);
+		if (t && !t->aborted) {
+			abort_task(t, false);
+		} else if (!(sn_lt(refcmdsn, pdu->cmdsn) &&
+			     !sn_lt(refcmdsn, c->exp_cmdsn - IOD_CMD_WINDOW))) {
+			resp = 1;	/* task does not exist */
+		}
+		break;
+	case 2:		/* ABORT TASK SET */
+	case 4:		/* CLEAR TASK SET */
+		if (!lun) {
+			resp = 2;
+			break;
+		}
+		for (t = c->tasks; t; t = n) {
+			n = t->next;
+			if (t->lun == lun && !t->aborted)
+				abort_task(t, false);
+		}
+		if (fn == 4)
+			abort_lun_tasks(c, lun, ISCSI_RSVD_TAG);
+		break;
+	case 5:		/* LOGICAL UNIT RESET */
+		if (!lun) {
+			resp = 2;
+			break;
+		}
+		abort_lun_tasks(c, lun, ISCSI_RSVD_TAG);
+		break;
+	case 6:		/* TARGET WARM RESET: this node's view */
+	case 7:		/* TARGET COLD RESET */
+		abort_lun_tasks(c, NULL, ISCSI_RSVD_TAG);
+		break;
+	case 3:		/* CLEAR ACA: no ACA support */
+	default:
+		resp = 5;	/* function not supported */
+		break;
+	}
+	iscsi_bhs_init(bhs, ISCSI_OP_TMF_RSP, ISCSI_FLAG_FINAL, 0);
+	bhs[2] = resp;
+	put_be32(bhs + 16, pdu->itt);
+	put_sn(c, bhs, true);
+	conn_send(c, bhs, NULL, 0);
+	if (fn == 7 && !resp)
+		c->closing = true;	/* cold reset drops the I_T nexus */
+}
+
+/* Session reinstatement: a new leading login with the same initiator
+ * name and ISID replaces the old session (RFC 7143 6.3.5). */
+static void reinstate(struct iscsi_conn *c)
+{
+	struct iscsi_conn *o, *n;
+
+	for (o = c->srv->conns; o; o = n) {
+		n = o->next;
+		if (o != c && o->full_feature && !o->discovery &&
+		    !strcmp(o->initiator, c->initiator) &&
+		    !memcmp(o->isid, c->isid, sizeof(c->isid))) {
+			pr_info("%s: session of %s reinstated, closing the old one from %s\n",
+				c->peer, c->initiator, o->peer);
+			iscsi_conn_close(o);
+		}
+	}
+}
+
+static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	const uint8_t *req = pdu->bhs;
+	uint8_t bhs[ISCSI_BHS_LEN], buf[8192], rflags = 0;
+	struct iscsi_text_out out = { .buf = buf, .cap = sizeof(buf) };
+	bool first = !c->login.started;
+	int ret;
+
+	if (first) {
+		memcpy(c->isid, req + 8, 6);
+		c->statsn = pdu->expstatsn;
+		c->exp_cmdsn = pdu->cmdsn;
+	}
+	if (req[3] > 0) {	/* version-min: only 0 exists */
+		c->login.status = LOGIN_ST_UNSUPPORTED_VERSION;
+		ret = -1;
+	} else if (!first && memcmp(c->isid, req + 8, 6)) {
+		c->login.status = LOGIN_ST_INITIATOR_ERROR;
+		snprintf(c->login.why, sizeof(c->login.why),
+			 "ISID changed during login");
+		ret = -1;
+	} else if (first && get_be16(req + 14)) {
+		/* adding a connection to an existing session: MC/S is not
+		 * supported (MaxConnections=1) */
+		c->login.status = LOGIN_ST_NOT_FOUND + 7;	/* 0x020a */
+		snprintf(c->login.why, sizeof(c->login.why),
+			 "TSIH %u given but sessions have one connection",
+			 get_be16(req + 14));
+		ret = -1;
+	} else {
+		ret = iscsi_login_step(&c->login, pdu->flags, pdu->data,
+				       pdu->data_len, &out, &rflags);
+	}
+	iscsi_bhs_init(bhs, ISCSI_OP_LOGIN_RSP, 0, 0);
+	memcpy(bhs + 8, req + 8, 6);
+	put_be32(bhs + 16, pdu->itt);
+	put_be32(bhs + 24, c->statsn++);
+	put_be32(bhs + 28, c->exp_cmdsn);
+	put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+	if (ret < 0) {
+		pr_info("%s: login of '%s' refused: %s\n", c->peer,
+			c->login.initiator[0] ? c->login.initiator : "?",
+			c->login.why);
+		bhs[36] = c->login.status >> 8;
+		bhs[37] = c->login.status & 0xff;
+		conn_send(c, bhs, NULL, 0);
+		c->closing = true;
+		return 0;
+	}
+	bhs[1] = rflags;
+	put_be24(bhs + 5, out.len);
+	if (ret == 1) {
+		c->tsih = c->srv->next_tsih++;
+		if (!c->srv->next_tsih)
+			c->srv->next_tsih = 1;
+		put_be16(bhs + 14, c->tsih);
+	}
+	conn_send(c, bhs, buf, out.len);
+	if (ret == 1) {
+		c->p = c->login.params;
+		c->node = c->login.node;
+		c->discovery = c->login.discovery;
+		snprintf(c->initiator, sizeof(c->initiator), "%s",
+			 c->login.initiator);
+		/* digests start with the first PDU after the login */
+		conn_flush(c);
+		c->full_feature = true;
+		c->srv->sessions_total++;
+		if (!c->discovery)
+			reinstate(c);
+		pr_info("%s: %s session for %s (node %s, %zu LUNs)\n",
+			c->peer, c->discovery ? "discovery" : "normal",
+			c->initiator, c->node->name, c->node->nluns);
+	}
+	return 0;
+}
+
+/* CmdSN ordering for non-immediate requests: only ExpCmdSN is taken; a
+ * number outside the window is silently ignored (RFC 7143 4.2.2.1). With
+ * one connection per session nothing can arrive early. */
+static bool cmdsn_accept(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	if (pdu->immediate)
+		return true;
+	if (pdu->cmdsn != c->exp_cmdsn) {
+		pr_debug("%s: CmdSN %u outside the window (ExpCmdSN %u), ignored\n",
+			 c->peer, pdu->cmdsn, c->exp_cmdsn);
+		return false;
+	}
+	c->exp_cmdsn++;
+	return true;
+}
+
+static int handle_pdu(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+{
+	if (!c->full_feature) {
+		if (pdu->opcode != ISCSI_OP_LOGIN_REQ) {
+			pr_info("%s: opcode 0x%02x before login, closing\n",
+				c->peer, pdu->opcode);
+			return -1;
+		}
+		return handle_login(c, pdu);
+	}
+	if (c->discovery && pdu->opcode != ISCSI_OP_TEXT_REQ &&
+	    pdu->opcode != ISCSI_OP_LOGOUT_REQ &&
+	    pdu->opcode != ISCSI_OP_NOP_OUT) {
+		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
+		return 0;
+	}
+	switch (pdu->opcode) {
+	case ISCSI_OP_SCSI_CMD:
+		if (cmdsn_accept(c, pdu))
+			handle_scsi_cmd(c, pdu);
+		break;
+	case ISCSI_OP_DATA_OUT:
+		return handle_data_out(c, pdu);
+	case ISCSI_OP_NOP_OUT:
+		if (cmdsn_accept(c, pdu))
+			handle_nop_out(c, pdu);
+		break;
+	case ISCSI_OP_TEXT_REQ:
+		if (cmdsn_accept(c, pdu))
+			handle_text(c, pdu);
+		break;
+	case ISCSI_OP_TMF_REQ:
+		if (cmdsn_accept(c, pdu))
+			handle_tmf(c, pdu);
+		break;
+	case ISCSI_OP_LOGOUT_REQ:
+		if (cmdsn_accept(c, pdu))
+			handle_logout(c, pdu);
+		break;
+	case ISCSI_OP_LOGIN_REQ:
+		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
+		break;
+	case ISCSI_OP_SNACK:	/* ERL 0 */
+	default:
+		send_reject(c, pdu->bhs, ISCSI_REJECT_CMD_NOT_SUPPORTED);
+		break;
+	}
+	return 0;
+}
+
+int iscsi_conn_input(struct iscsi_conn *c)
+{
+	struct iscsi_pdu pdu;
+	size_t pos = 0;
+	uint32_t max;
+	long n;
+
+	while (!c->closing && !c->dead) {
+		bool hd = c->full_feature && c->p.header_digest;
+		bool dd = c->full_feature && c->p.data_digest;
+
+		/* our MaxRecvDataSegmentLength once declared, 8 KiB before */
+		max = c->full_feature ? c->p.max_recv_dsl : 8192;
+		if (max < 8192)
+			max = 8192;
+		n = iscsi_pdu_parse(c->rbuf + pos, c->rlen - pos, hd, dd, max,
+				    &pdu);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			pr_info("%s: %s, closing the connection\n", c->peer,
+				n == -EBADMSG ? "digest error" :
+				n == -EMSGSIZE ? "data segment larger than MaxRecvDataSegmentLength" :
+				"malformed PDU");
+			if (n != -EBADMSG && c->rlen - pos >= ISCSI_BHS_LEN)
+				send_reject(c, c->rbuf + pos,
+					    ISCSI_REJECT_PROTOCOL);
+			conn_flush(c);
+			return -1;
+		}
+		if (handle_pdu(c, &pdu))
+			return -1;
+		pos += n;
+		if (c->dead)
+			return -1;
+	}
+	if (pos) {
+		memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
+		c->rlen -= pos;
+	}
+	return 0;
+}
+
+static int conn_read(struct iscsi_conn *c)
+{
+	for (;;) {
+		long need;
+		ssize_t n;
+
+		/* grow the buffer to hold the PDU being received */
+		need = iscsi_pdu_size(c->rbuf, c->rlen, true, true,
+				      ISCSI_MAX_DSL);
+		if (need < 0)
+			need = ISCSI_BHS_LEN;
+		if ((size_t)need > c->rcap || c->rlen == c->rcap) {
+			size_t cap = c->rcap * 2;
+			uint8_t *nb;
+
+			while (cap < (size_t)need)
+				cap *= 2;
+			nb = realloc(c->rbuf, cap);
+			if (!nb)
+				return -1;
+			c->rbuf = nb;
+			c->rcap = cap;
+		}
+		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+		if (n == 0)
+			return -1;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		c->rlen += n;
+		if (iscsi_conn_input(c))
+			return -1;
+		if (c->closing || c->oq_bytes > IOD_OUTQ_MAX)
+			return 0;
+	}
+}
+
+void iscsi_conn_event(struct iscsi_conn *c, uint32_t events)
+{
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		iscsi_conn_close(c);
+		return;
+	}
+	if ((events & EPOLLIN) && conn_read(c)) {
+		conn_flush(c);
+		iscsi_conn_close(c);
+		return;
+	}
+	if (c->dead)
+		return;
+	if (conn_flush(c)) {
+		iscsi_conn_close(c);
+		return;
+	}
+	if (c->closing && !c->oq_head) {
+		iscsi_conn_close(c);
+		return;
+	}
+	/* input parked while output was backed up */
+	if (c->rlen && !c->closing && c->oq_bytes <= IOD_OUTQ_MAX &&
+	    iscsi_conn_input(c))
+		iscsi_conn_close(c);
+}
