@@ -68,7 +68,7 @@ static void *serve_one(void *arg)
 		strcpy(copy, t->req);
 		argc = xpan_api_split(copy, argv, 8);
 		if (argc == 2 && strcmp(argv[0], "echo") == 0) {
-			char body[256];
+			char body[XPAN_API_MAX_REQ + 16];
 			int n = snprintf(body, sizeof(body), "%s\nline2\n", argv[1]);
 
 			xpan_api_reply(cfd, true, body, n);

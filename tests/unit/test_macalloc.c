@@ -252,7 +252,7 @@ Test(macalloc, kill9_during_allocation)
 	}
 	for (int i = 0; i < 50; i++) {
 		struct xpan_assignment a;
-		char name[16];
+		char name[24];
 
 		snprintf(name, sizeof(name), "after%d", i);
 		assign(st, name, 7, &a);

@@ -106,7 +106,7 @@ Test(state, listing_history_vs_held)
 	cr_assert_eq(n, 0, "empty at first");
 	free(rows);
 	for (int i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "n%d", i);
 		cr_assert_eq(xpan_mac_assign(st, name, 1, &a, err, sizeof(err)), 0);
