@@ -668,6 +668,7 @@ static int tc_detach(int ifindex)
  */
 static void libxdp_set_bpffs(const char *bpffs)
 {
+	/* libxdp reads the variable once, on its first use. */
 	if (getenv("LIBXDP_BPFFS"))
 		return;
 	if (is_bpffs(BPFFS_ROOT))
@@ -703,6 +704,7 @@ static int xdp_state(int ifindex, struct xdp_state *st)
 	int err;
 
 	memset(st, 0, sizeof(*st));
+	libxdp_set_bpffs(NULL);
 	err = bpf_xdp_query(ifindex, 0, &q);
 	if (err)
 		return err;
@@ -792,6 +794,7 @@ static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
 	struct xdp_state st;
 	int err;
 
+	libxdp_set_bpffs(bpffs);
 	err = xdp_state(ifindex, &st);
 	if (err) {
 		pr_warn("cannot query XDP on ifindex %d: %s\n", ifindex,
@@ -825,7 +828,6 @@ static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
 		return -EBUSY;
 	}
 
-	libxdp_set_bpffs(bpffs);
 	xp = xdp_program__from_fd(prog_fd);
 	err = libxdp_get_error(xp);
 	if (!err) {
