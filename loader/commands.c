@@ -114,6 +114,21 @@ static const struct xpan_cmd show_cmds[] = {
 		.opts = maps_opts,
 		.run = do_show_stats,
 	},
+	{
+		.name = "macs",
+		.summary = "forwarding table: virtual MAC -> port (pinned xpan_macs)",
+		.doc = "Reads the pinned map directly. JSON: an array of {mac, ifindex, ifname, vlan}.",
+		.opts = maps_opts,
+		.run = do_show_macs,
+	},
+	{
+		.name = "bindings",
+		.summary = "ARP table: (VLAN, IPv4) -> MAC (pinned xpan_bindings)",
+		.doc = "Reads the pinned map directly. JSON: an array of\n"
+		       "{vlan, ip, mac, ifindex, ifname, flags: [\"static\"|\"learned\"]}.",
+		.opts = maps_opts,
+		.run = do_show_bindings,
+	},
 	{ .name = NULL },
 };
 
@@ -178,7 +193,7 @@ static const struct xpan_cmd root_cmds[] = {
 	},
 	{
 		.name = "show",
-		.summary = "show nodes, vlans, ports or stats",
+		.summary = "show nodes, vlans, ports, stats, macs or bindings",
 		.sub = show_cmds,
 	},
 	{

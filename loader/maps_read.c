@@ -145,3 +145,62 @@ void xpan_fmt_mac(const __u8 *m, char *buf, size_t len)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
 		 m[3], m[4], m[5]);
 }
+
+int xpan_read_entries(int fd, size_t ksz, size_t vsz, void **keys,
+		      void **vals)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char *k = NULL, *v = NULL, *prev = NULL, *next, *buf;
+	size_t n = 0, cap = 0, common;
+	int err = 0;
+
+	*keys = *vals = NULL;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size != ksz)
+		return -EINVAL;
+	common = info.value_size < vsz ? info.value_size : vsz;
+	next = malloc(ksz);
+	buf = malloc(info.value_size);
+	if (!next || !buf) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	/* A key deleted under us restarts the walk from the first key: the
+	 * cap keeps a map under heavy churn from looping forever. */
+	for (size_t steps = 0; steps <= 2 * (size_t)info.max_entries &&
+			       !bpf_map_get_next_key(fd, prev, next); steps++) {
+		if (n == cap) {
+			char *nk, *nv;
+
+			cap = cap ? cap * 2 : 16;
+			nk = realloc(k, cap * ksz);
+			if (nk)
+				k = nk;
+			nv = nk ? realloc(v, cap * vsz) : NULL;
+			if (!nv) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			v = nv;
+		}
+		memcpy(k + n * ksz, next, ksz);
+		prev = k + n * ksz;
+		/* An entry deleted between the two calls is skipped. */
+		if (bpf_map_lookup_elem(fd, next, buf))
+			continue;
+		memset(v + n * vsz, 0, vsz);
+		memcpy(v + n * vsz, buf, common);
+		n++;
+	}
+	*keys = k;
+	*vals = v;
+	k = v = NULL;
+out_free:
+	free(k);
+	free(v);
+	free(next);
+	free(buf);
+	return err ? err : (int)n;
+}

@@ -24,6 +24,14 @@ struct port_entry {
  * the count or -errno. */
 int xpan_read_ports(int fd, struct port_entry **out);
 
+/*
+ * Every entry of a hash map: keys (ksz bytes each, the map's own key size)
+ * and values (vsz bytes each, copied up to the map's value size, zero
+ * filled) in two malloc'd arrays. Returns the count or -errno.
+ */
+int xpan_read_entries(int fd, size_t ksz, size_t vsz, void **keys,
+		      void **vals);
+
 /* Sums one port's per-CPU xpan_port_stats. 0, -ENOENT, or -errno. */
 int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum);
 

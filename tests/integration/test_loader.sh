@@ -205,6 +205,19 @@ check "show ports -j: b is xdp, attached at xdp" \
 	jq -e --arg n "$B" '.[] | select(.ifname == $n) | .datapath == "xdp" and .attached == ["xdp"] and .node_id == 2' <<<"$ports"
 check "show ports (text) names both ports" bash -c "'$XPAN' show ports -c '$CFG' | grep -q '$A.*tc' && '$XPAN' show ports -c '$CFG' | grep -q '$B.*xdp'"
 
+# struct xpan_mac_key {mac, pad} -> struct xpan_fwd {ifindex, vlan, flags}
+check "write xpan_macs" bpftool map update pinned "$BPFFS/xpan_macs" key 2 0 7 0 0 1 0 0 \
+	value $(le32 "$ia") 10 0 0 0
+# struct xpan_binding_key {vlan, pad, ip4} -> struct xpan_binding {mac, flags, ifindex}
+check "write xpan_bindings" bpftool map update pinned "$BPFFS/xpan_bindings" key 10 0 0 0 10 77 0 1 \
+	value 2 0 7 0 0 1 1 0 $(le32 "$ia")
+check "show macs -j" jq -e --arg n "$A" \
+	'length == 1 and .[0].mac == "02:00:07:00:00:01" and .[0].vlan == 10 and .[0].ifname == $n' \
+	<<<"$("$XPAN" show macs -j --bpffs "$BPFFS")"
+check "show bindings -j" jq -e --arg n "$A" \
+	'length == 1 and .[0].ip == "10.77.0.1" and .[0].flags == ["static"] and .[0].ifname == $n' \
+	<<<"$("$XPAN" show bindings -j --bpffs "$BPFFS")"
+
 st=$("$XPAN" status -j --socket "$TMP/none.sock" --bpffs "$BPFFS")
 check_rc "status exits 1 without ctrld" 1 "$XPAN" status --socket "$TMP/none.sock" --bpffs "$BPFFS"
 check "status -j: dataplane ok, ctrld not" \
