@@ -519,18 +519,22 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
 
 /* ---- recognising our programs ---- */
 
-static bool prog_id_is_ours(__u32 id)
+/*
+ * 1 when program id is xpan_port_in, 0 when it is another program or gone,
+ * -errno when we may not look (no CAP_BPF): callers must not take that
+ * for "not ours", or an unprivileged unload would report success.
+ */
+static int prog_id_is_ours(__u32 id)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	bool ours;
-	int fd;
+	int fd, ours;
 
 	if (!id)
-		return false;
+		return 0;
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT ? 0 : -errno;
 	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	       !strcmp(info.name, PORT_PROG_NAME);
 	close(fd);
@@ -639,11 +643,17 @@ static int tc_detach(int ifindex)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XPAN_TC_HANDLE,
 		    .priority = XPAN_TC_PRIO);
 	__u32 id = tc_query_id(ifindex);
-	int err;
+	int err, ours;
 
 	if (!id)
 		return 0;
-	if (!prog_id_is_ours(id)) {
+	ours = prog_id_is_ours(id);
+	if (ours < 0) {
+		pr_warn("ifindex %d: cannot inspect TC program %u: %s\n",
+			ifindex, id, strerror(-ours));
+		return ours;
+	}
+	if (!ours) {
 		pr_warn("ifindex %d: TC filter %#x prio %#x holds a program that is not %s; left alone\n",
 			ifindex, XPAN_TC_HANDLE, XPAN_TC_PRIO, PORT_PROG_NAME);
 		return 0;
@@ -717,7 +727,10 @@ static int xdp_state(int ifindex, struct xdp_state *st)
 			return 0;
 	}
 	st->mode_flag = mode_to_flag(q.attach_mode);
-	if (prog_id_is_ours(st->id)) {
+	err = prog_id_is_ours(st->id);
+	if (err < 0)
+		return err;
+	if (err) {
 		st->ours_id = st->id;
 		return 0;
 	}
@@ -941,7 +954,10 @@ int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
 
 	memset(st, 0, sizeof(*st));
 	id = tc_query_id(ifindex);
-	if (id && prog_id_is_ours(id)) {
+	err = prog_id_is_ours(id);
+	if (err < 0)
+		return err;
+	if (err) {
 		st->tc = true;
 		st->tc_prog_id = id;
 	}
@@ -1000,10 +1016,14 @@ int xpan_dp_unload(const char *bpffs)
 	__u32 key, next, *prev = NULL;
 
 	ports_fd = get_pinned(bpffs, XPAN_MAP_PORTS);
+	if (ports_fd == -EPERM || ports_fd == -EACCES) {
+		pr_warn("run as root: unload needs CAP_BPF and CAP_NET_ADMIN\n");
+		return ports_fd;
+	}
 	flood_fd = get_pinned(bpffs, XPAN_MAP_FLOOD);
 
-	/* Ports of the map first: they may be in another place than this
-	 * netns' interface list only by being gone, which detach ignores. */
+	/* The map's ports, then every interface of this netns: a port that
+	 * lost its map entry (ctrld stopped mid-change) is still found. */
 	if (ports_fd >= 0) {
 		while (!bpf_map_get_next_key(ports_fd, prev, &next)) {
 			key = next;
