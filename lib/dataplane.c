@@ -278,6 +278,8 @@ static const char *load_hint(int err)
 	switch (err) {
 	case -EACCES:
 		return " - the verifier rejected it; run with -vv for its log";
+	case -E2BIG:
+		return " - too complex for the verifier; run with -vv for its log";
 	case -EINVAL:
 		return " - if the pinned maps are from another xpan version, run 'xpan unload' and load again";
 	case -EPERM:
