@@ -584,8 +584,10 @@ static bool do_caw(const struct scsi_dev *dev, struct scsi_req *r)
 
 	if (write_checks(dev, r, &f))
 		return true;
+	/* 0 blocks compares nothing; with data attached it is a length
+	 * that did not fit the 8-bit field */
 	if (!f.n)
-		return good(r);
+		return r->exp_len ? bad_field(r, 13, 7) : good(r);
 	if (f.n > SCSI_MAX_CAW_BLOCKS)
 		return bad_field(r, 13, 7);
 	r->lba = f.lba;

@@ -310,9 +310,9 @@ static void send_r2ts(struct iscsi_task *t)
 	uint8_t bhs[ISCSI_BHS_LEN];
 	uint32_t len;
 
-	if (t->r2t_active || t->r2t_next >= t->dout_len)
+	if (t->r2t_active || t->r2t_next >= t->dout_want)
 		return;
-	len = t->dout_len - t->r2t_next;
+	len = t->dout_want - t->r2t_next;
 	if (len > c->p.max_burst)
 		len = c->p.max_burst;
 	t->ttt = c->next_ttt++;
@@ -344,9 +344,9 @@ static void task_data_progress(struct iscsi_task *t)
 		task_respond(t);
 		return;
 	}
-	if (t->dout_got >= t->dout_len) {
+	if (t->dout_got >= t->dout_want) {
 		scsi_execute(t->lun ? &t->lun->sdev : &no_dev, &t->req, t->dout,
-			     t->dout_len);
+			     t->dout_want);
 		task_start_io(t);
 		return;
 	}
@@ -413,7 +413,7 @@ static void task_respond(struct iscsi_task *t)
 
 	if (t->lun && t->t_start)
 		iod_stats_end(&t->lun->stats, iod_now_ns(), t->dir,
-			      t->dir == IOD_DIR_WRITE ? t->dout_len :
+			      t->dir == IOD_DIR_WRITE ? t->dout_want :
 			      t->req.data_len,
 			      t->req.status != SCSI_STATUS_GOOD);
 	if (t->aborted || c->dead) {
@@ -598,7 +598,13 @@ static void task_start_io(struct iscsi_task *t)
 		ret = start_rw(t, false, r->data, r->lba, r->nblk, false);
 		break;
 	case SCSI_IO_WRITE:
-		ret = start_rw(t, true, t->dout, r->lba, r->nblk, r->fua);
+		/* only what EDTL let through is written (FCP-4 9.4.2) */
+		t->io_write = true;
+		t->io_buf = t->dout;
+		t->io_off = lun_off(t, r->lba);
+		t->io_len = t->dout_want;
+		t->io_dsync = r->fua;
+		ret = submit_rw(t);
 		break;
 	case SCSI_IO_FLUSH:
 		ret = iod_ring_fsync(ring, t->lun->store->fd, &t->io);
@@ -701,6 +707,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->edtl = pdu->f20;
 	t->lun_field = pdu->lun;
 	memcpy(t->cdb, bhs + 32, 16);
+	pr_debug("%s: CDB %02x ITT 0x%x CmdSN %u EDTL %u flags 0x%02x imm %u\n",
+		 c->peer, t->cdb[0], t->itt, t->cmdsn, t->edtl, bhs[1], imm);
 	t->next = c->tasks;
 	c->tasks = t;
 	c->cmds++;
@@ -737,22 +745,29 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 			if (fb > t->unsol_len)
 				t->unsol_len = fb;
 		}
-	} else if (imm) {
-		t->discard = true;
-		t->unsol_len = imm;
+	} else {
+		t->unsol_len = imm;	/* data nobody asked for: absorbed */
 	}
 	t->unsol_got = imm;
 	t->seq_off = imm;
 	t->seq_end = t->unsol_len;
 
 	if (!done && t->req.dout_len) {
+		uint32_t edtl = (bhs[1] & ISCSI_CMD_WRITE) ? t->edtl : 0;
+
 		t->dout_len = t->req.dout_len;
-		if (!(bhs[1] & ISCSI_CMD_WRITE) || t->edtl != t->dout_len) {
-			/* SPDTL and EDTL disagree: refuse rather than write
-			 * a part (FCP-4 allows either). */
+		t->dout_want = edtl < t->dout_len ? edtl : t->dout_len;
+		if (edtl != t->dout_len && t->req.io != SCSI_IO_WRITE) {
+			/* SPDTL and EDTL disagree on a command that cannot
+			 * run on part of its data */
 			scsi_req_release(&t->req);
 			scsi_set_sense(&t->req, SK_ILLEGAL_REQUEST,
 				       ASC_INVALID_FIELD_IN_IU);
+			t->discard = true;
+		} else if (!t->dout_want) {
+			/* a WRITE with EDTL 0 transfers and writes nothing */
+			t->req.io = SCSI_IO_NONE;
+			t->req.status = SCSI_STATUS_GOOD;
 			t->discard = true;
 		} else {
 			t->dout = malloc(t->dout_len);
@@ -761,18 +776,17 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 					       ASC_INTERNAL_TARGET_FAILURE);
 				t->discard = true;
 			} else {
-				if (imm > t->dout_len)
-					imm = t->dout_len;
+				if (imm > t->dout_want)
+					imm = t->dout_want;
 				memcpy(t->dout, pdu->data, imm);
 				t->dout_got = imm;
 				t->r2t_next = t->unsol_len;
 			}
 		}
-	} else {
+	} else if (done) {
+		/* answered already; respond once unsolicited data is in */
 		t->discard = true;
 	}
-	if (t->discard && t->dout_len == 0 && !(bhs[1] & ISCSI_CMD_WRITE))
-		t->unsol_len = t->unsol_got;
 	task_data_progress(t);
 }
 
@@ -783,6 +797,9 @@ static int handle_data_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	uint32_t off = get_be32(pdu->bhs + 40), len = pdu->data_len;
 	bool unsol = pdu->f20 == ISCSI_RSVD_TAG;
 
+	pr_debug("%s: Data-Out ITT 0x%x TTT 0x%x DataSN %u offset %u len %u%s\n",
+		 c->peer, pdu->itt, pdu->f20, datasn, off, len,
+		 t ? "" : " (no such task)");
 	if (!t || t->executing)
 		return 0;	/* answered already: late data is dropped */
 	if (unsol ? (t->unsol_got >= t->unsol_len) :
@@ -790,24 +807,29 @@ static int handle_data_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
 		return -1;
 	}
-	/* ERL 0: a sequence error ends the connection (RFC 7143 7.1.4). */
+	/* ERL 0 has no recovery within a command: the command fails,
+	 * the connection stays, later data for it is dropped. */
 	if (datasn != t->seq_datasn || off != t->seq_off ||
 	    len > t->seq_end - off) {
-		pr_info("%s: Data-Out for ITT 0x%x out of sequence (DataSN %u want %u, offset %u want %u)\n",
+		pr_info("%s: Data-Out for ITT 0x%x out of sequence (DataSN %u want %u, offset %u want %u): command aborted\n",
 			c->peer, t->itt, datasn, t->seq_datasn, off,
 			t->seq_off);
-		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
-		return -1;
+		scsi_req_release(&t->req);
+		scsi_set_sense(&t->req, SK_ABORTED_COMMAND,
+			       ASC_DATA_PHASE_ERROR);
+		t->dout_len = 0;
+		t->dout_want = 0;
+		task_respond(t);
+		return 0;
 	}
 	t->seq_datasn++;
 	t->seq_off += len;
-	if (!t->discard && t->dout) {
-		if (off + len > t->dout_len) {
-			send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
-			return -1;
-		}
-		memcpy(t->dout + off, pdu->data, len);
-		t->dout_got += len;
+	if (!t->discard && t->dout && off < t->dout_want) {
+		/* data past EDTL-vs-SPDTL is accepted and dropped */
+		uint32_t n = t->dout_want - off < len ? t->dout_want - off : len;
+
+		memcpy(t->dout + off, pdu->data, n);
+		t->dout_got += n;
 	}
 	if (unsol) {
 		t->unsol_got += len;

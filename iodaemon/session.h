@@ -42,7 +42,8 @@ struct iscsi_task {
 	struct scsi_req req;
 
 	uint8_t *dout;			/* gathered Data-Out */
-	uint32_t dout_len;		/* bytes wanted (SPDTL) */
+	uint32_t dout_len;		/* bytes the CDB implies (SPDTL) */
+	uint32_t dout_want;		/* bytes to gather: min(EDTL, SPDTL) */
 	uint32_t dout_got;
 	bool discard;			/* absorbing data of a failed command */
 	uint32_t unsol_len;		/* unsolicited bytes to expect */
