@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -202,6 +203,71 @@ double xb_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* sum_exec_runtime in ns of a task, from /proc/<pid>/schedstat. */
+static double task_runtime(int pid)
+{
+	char path[64];
+	unsigned long long ns;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu", &ns);
+	fclose(f);
+	return n == 1 ? ns / 1e9 : -1;
+}
+
+static int ksoftirqd_pid(int cpu)
+{
+	char path[300], want[32], comm[32];
+	static int cached_cpu = -1, cached_pid = -1;
+	struct dirent *de;
+	DIR *d;
+
+	if (cpu == cached_cpu)
+		return cached_pid;
+	snprintf(want, sizeof(want), "ksoftirqd/%d\n", cpu);
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want)) {
+			cached_pid = atoi(de->d_name);
+			cached_cpu = cpu;
+		}
+		fclose(f);
+		if (cached_cpu == cpu)
+			break;
+	}
+	closedir(d);
+	return cached_cpu == cpu ? cached_pid : -1;
+}
+
+double xb_path_cpu_time(int cpu)
+{
+	struct timespec ts;
+	int pid = ksoftirqd_pid(cpu);
+	double soft;
+
+	if (pid < 0)
+		return -1;
+	soft = task_runtime(pid);
+	if (soft < 0 || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return -1;
+	return ts.tv_sec + ts.tv_nsec / 1e9 + soft;
 }
 
 int xb_pin_cpu(int cpu)

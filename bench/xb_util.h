@@ -37,6 +37,13 @@ int xb_percpu_u64(int map_fd, __u32 key, size_t off, __u64 *sum);
 /* Monotonic seconds. */
 double xb_now(void);
 
+/*
+ * CPU time (seconds) this thread plus ksoftirqd of cpu have run: all the
+ * work of a live-frame run happens on the generator's CPU, in one or the
+ * other. Scheduler runtime, not ticks; < 0 when it cannot be read.
+ */
+double xb_path_cpu_time(int cpu);
+
 /* Pin to one CPU so generator and softirq share it run after run. */
 int xb_pin_cpu(int cpu);
 
