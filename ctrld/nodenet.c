@@ -297,8 +297,8 @@ static int configure_inside(const struct xpan_cfg_node *n,
 		return -1;
 	rc = rtnl_link_get_kernel(sk, 0, n->ifname, &link);
 	if (rc) {
-		snprintf(err, errlen, "no interface %s in netns %s: %s",
-			 n->ifname, n->netns, nl_geterror(rc));
+		snprintf(err, errlen, "no interface %s there (%s); check ifname",
+			 n->ifname, nl_geterror(rc));
 		goto out_free;
 	}
 	ifindex = rtnl_link_get_ifindex(link);
