@@ -1,0 +1,48 @@
+# libFuzzer harnesses for xpan-iod's wire-facing code (fuzz/README in
+# docs/bench-storage.md, "Fuzzing"). Built only by `make fuzz`: they need
+# clang's fuzzer runtime (libclang-rt-14-dev), so `make all` / `make test`
+# never touch them. Every iodaemon source but main.c is recompiled here
+# with coverage and ASan+UBSan, apart from the regular objects.
+
+FZ_B      := $(B)/fuzz
+# memcpy(dst, NULL, 0) in session.c (a WRITE without immediate data)
+# trips UBSan's nonnull check on every such command and would hide
+# everything behind it; fuzz/crashes/ keeps the input, and
+# `make fuzz FZ_SAN_EXTRA=` restores the check.
+FZ_SAN_EXTRA ?= -fno-sanitize=nonnull-attribute
+FZ_CC     ?= clang
+FZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(FZ_SAN_EXTRA) \
+	-fno-omit-frame-pointer
+FZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Iiodaemon \
+	$(shell pkg-config --cflags liburing yaml-0.1 2>/dev/null) -MMD -MP $(FZ_SAN)
+FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp 2>/dev/null) -lcrypto
+
+FZ_IOD_SRCS := $(filter-out iodaemon/main.c,$(wildcard iodaemon/*.c))
+# Only the lib helpers the daemon uses: the fuzz build must not depend on
+# BPF skeletons (log.c still names libbpf's print hook, hence the link).
+FZ_LIB_SRCS := $(wildcard lib/log.c lib/yamldoc.c lib/jsonw.c lib/api.c)
+FZ_OBJS     := $(patsubst %.c,$(FZ_B)/obj/%.o,$(FZ_IOD_SRCS) $(FZ_LIB_SRCS))
+FZ_HARNESS  := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FZ_BINS     := $(addprefix $(FZ_B)/,$(FZ_HARNESS))
+
+$(FZ_B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(call msg,CC-FZ,$@)
+	$(Q)$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FZ_B)/libiod-fuzz.a: $(FZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FZ_B)/fuzz_%: $(FZ_B)/obj/fuzz/fuzz_%.o $(FZ_B)/libiod-fuzz.a
+	$(call msg,LD-FZ,$@)
+	$(Q)$(FZ_CC) $(FZ_SAN) -fsanitize=fuzzer $(filter %.o %.a,$^) $(FZ_LIBS) -o $@
+
+.PHONY: fuzz fuzz-run
+fuzz: $(FZ_BINS)
+
+# A short smoke run of every harness over its kept corpus (FUZZ_SECS each).
+FUZZ_SECS ?= 60
+fuzz-run: fuzz
+	$(Q)bash fuzz/run.sh $(FUZZ_SECS)
