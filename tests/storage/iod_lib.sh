@@ -1,0 +1,124 @@
+# Shared helpers for the storage scenarios (sourced, not run).
+# Each scenario gets its own temp dir, loopback port (3262-3299, free at
+# start) and control socket; cleanup kills only the daemons it started.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IOD=$ROOT/build/xpan-iod
+IOD_RW=$ROOT/build/tests/iod_rw
+TARGET=iqn.2026-11.io.xpan:storage
+IQN=iqn.2026-11.io.xpan
+T=$(mktemp -d /tmp/xpan-iod-test.XXXXXX)
+IOD_PID=
+PORT=
+
+iod_cleanup()
+{
+	if [ -n "$IOD_PID" ] && kill -0 "$IOD_PID" 2>/dev/null; then
+		kill "$IOD_PID" 2>/dev/null
+		wait "$IOD_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap iod_cleanup EXIT
+
+fail()
+{
+	echo "FAIL: $*"
+	[ -f "$T/iod.log" ] && { echo "--- xpan-iod log"; tail -20 "$T/iod.log"; }
+	exit 1
+}
+
+need()
+{
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || [ -x "$c" ] || {
+			echo "SKIP: $c is not installed (scripts/deps.sh installs it)"
+			exit 77
+		}
+	done
+}
+
+free_port()
+{
+	local p
+	for p in $(shuf -i 3262-3299); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+	return 1
+}
+
+# iod_start CONFIG: starts xpan-iod on a free loopback port.
+iod_start()
+{
+	local cfg=$1 try
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port) || fail "no free port in 3262-3299"
+		"$IOD" -c "$cfg" -p "127.0.0.1:$PORT" -s "$T/iod.sock" -v \
+			>>"$T/iod.log" 2>&1 &
+		IOD_PID=$!
+		for _ in $(seq 50); do
+			[ -S "$T/iod.sock" ] && ss -Hltn "sport = :$PORT" | grep -q . && return 0
+			kill -0 "$IOD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$IOD_PID" 2>/dev/null
+		wait "$IOD_PID" 2>/dev/null
+		IOD_PID=
+	done
+	fail "xpan-iod did not start"
+}
+
+iod_kill9()
+{
+	kill -9 "$IOD_PID"
+	wait "$IOD_PID" 2>/dev/null
+	IOD_PID=
+	rm -f "$T/iod.sock"
+}
+
+url()
+{
+	echo "iscsi://127.0.0.1:$PORT/$TARGET/$1"
+}
+
+# ctl "storage stats -j": prints the whole response (status line first).
+ctl()
+{
+	python3 - "$T/iod.sock" "$*" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+PY
+}
+
+# Two nodes: n1 with two initiator names and two LUNs on disk0 (windows),
+# n2 with LUN 0 on disk1 -- both nodes have a LUN 0.
+write_config()
+{
+	mkdir -p "$T/san"
+	truncate -s 64M "$T/san/disk0.img"
+	truncate -s 48M "$T/san/disk1.img"
+	cat >"$T/xpan.yaml" <<YAML
+nodes:
+  - name: n1
+    initiators: [$IQN:n1, $IQN:n1-path2]
+  - name: n2
+  - name: spare
+storage:
+  portal: 127.0.0.1:3260
+  pool: [$T/san]
+  rescan: 0
+  luns:
+    - { node: n1, lun: 0, backing: disk0.img, offset: 0, size: 32M }
+    - { node: n1, lun: 1, backing: disk0.img, offset: 32M }
+    - { node: n2, lun: 0, backing: disk1.img }
+YAML
+}

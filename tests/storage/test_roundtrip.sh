@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Data round trip through the target: write patterns of 1..256 blocks
+# through n1's LUN 1, read them back; the bytes land in n1's window of
+# disk0.img (offset 32 MiB) and nowhere else; statistics count them.
+. "$(dirname "$0")/iod_lib.sh"
+need "$IOD" "$IOD_RW" python3
+write_config
+iod_start "$T/xpan.yaml"
+
+before0=$(head -c 32M "$T/san/disk0.img" | md5sum)
+"$IOD_RW" "$(url 1)" $IQN:n1 roundtrip 20000 || fail "round trip on n1 LUN 1"
+after0=$(head -c 32M "$T/san/disk0.img" | md5sum)
+[ "$before0" = "$after0" ] || fail "a write to LUN 1 changed LUN 0's window"
+tail -c 32M "$T/san/disk0.img" | od -An -tx1 | grep -qv '^ 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00$' ||
+	fail "nothing reached LUN 1's window at offset 32 MiB"
+
+# the second path of n1 sees the same data
+"$IOD_RW" "$(url 1)" $IQN:n1-path2 roundtrip 300 || fail "round trip over n1's second initiator name"
+
+out=$(ctl storage stats -j) || fail "ctl"
+echo "$out"
+python3 - "$out" <<'PY' || fail "statistics do not add up"
+import json, sys
+lines = sys.argv[1].split("\n", 1)
+assert lines[0] == "ok", lines[0]
+doc = json.loads(lines[1])
+n1 = [n for n in doc["nodes"] if n["node"] == "n1"][0]
+lun1 = [l for l in n1["luns"] if l["lun"] == 1][0]
+assert lun1["writes"] > 0 and lun1["reads"] > 0, lun1
+assert lun1["write_bytes"] >= 20000 * 512, lun1
+assert lun1["read_bytes"] >= 20000 * 512, lun1
+assert lun1["busy_ns"] > 0, lun1
+assert n1["ops"] >= lun1["ops"] and n1["bytes"] >= lun1["bytes"], n1
+n2 = [n for n in doc["nodes"] if n["node"] == "n2"][0]
+assert n2["ops"] == 0, n2
+PY
+out=$(ctl storage luns -j) || fail "ctl luns"
+grep -q '"node":"n2"' <<<"$out" || fail "storage luns -j without n2: $out"
+ctl storage stats | head -5
+out=$(ctl storage bogus)
+[ "${out%%$'\n'*}" != ok ] && grep -q "^error " <<<"$out" || fail "bad verb not refused: $out"
+echo ok
