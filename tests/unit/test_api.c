@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "ctrld/ctrld.h"
+#include "macalloc.h"
 
 static char dir[64];
-static char sock[128];
+static char sock[96];
 
 static void setup(void)
 {
@@ -265,4 +267,153 @@ Test(api, client_cannot_connect)
 	snprintf(path, sizeof(path), "%s/none.sock", dir);
 	cr_assert_eq(xpan_api_call(path, "status", NULL, err, sizeof(err)),
 		     -ENOENT);
+}
+
+/*
+ * xpan-ctrld's verbs over the same server path, without root: nodes whose
+ * ports do not exist on this host show as port-missing, and no dataplane
+ * is touched (reload of a bad file fails before anything is applied).
+ */
+static const char ctrld_cfg[] =
+	"platform: { serial: 258, state: /nonexistent }\n"
+	"vlans:\n"
+	"  - { name: red, id: 10 }\n"
+	"  - { name: blue, id: 20 }\n"
+	"nodes:\n"
+	"  - { name: n1, port: xpan-t-none1, vlan: red, ips: [10.0.0.1/24, 10.0.1.1/24] }\n"
+	"  - { name: node-two, port: xpan-t-none2, vlan: red, datapath: xdp }\n"
+	"  - { name: n3, port: xpan-t-none3, netns: n3, vlan: blue, ips: [10.0.0.1/24] }\n";
+
+struct ctrld_turn {
+	struct ctrld *c;
+	int lfd;
+};
+
+static void *serve_ctrld(void *arg)
+{
+	struct ctrld_turn *t = arg;
+	char req[XPAN_API_MAX_REQ], err[1024], *body = NULL;
+	size_t len = 0;
+	FILE *out;
+	int cfd;
+
+	cfd = accept4(t->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return NULL;
+	if (xpan_api_read_request(cfd, req, sizeof(req), 2000) == 0) {
+		out = open_memstream(&body, &len);
+		if (ctrld_command(t->c, req, out, err, sizeof(err))) {
+			fclose(out);
+			xpan_api_reply_error(cfd, "%s", err);
+		} else {
+			fclose(out);
+			xpan_api_reply(cfd, true, body, len);
+		}
+		free(body);
+	}
+	close(cfd);
+	return NULL;
+}
+
+static int ctrld_call(struct ctrld *c, int lfd, const char *req, char **body,
+		      char *err, size_t errlen)
+{
+	struct ctrld_turn t = { .c = c, .lfd = lfd };
+	pthread_t th;
+	size_t len;
+	FILE *out;
+	int ret;
+
+	cr_assert_eq(pthread_create(&th, NULL, serve_ctrld, &t), 0);
+	out = open_memstream(body, &len);
+	ret = xpan_api_call(sock, req, out, err, errlen);
+	fclose(out);
+	pthread_join(th, NULL);
+	return ret;
+}
+
+Test(api, ctrld_verbs)
+{
+	struct ctrld c = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1 };
+	char path[192], err[1024], *body, *line2, *l;
+	char statedir[192];
+	int lfd = listen_ok();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/xpan.yaml", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(ctrld_cfg, f);
+	fclose(f);
+	snprintf(c.cfg_path, sizeof(c.cfg_path), "%s", path);
+	snprintf(c.sock_path, sizeof(c.sock_path), "%s", sock);
+	cr_assert_eq(xpan_config_load(path, &c.cfg, err, sizeof(err)), 0, "%s", err);
+	snprintf(statedir, sizeof(statedir), "%s/state", dir);
+	cr_assert_eq(xpan_state_open(statedir, &c.st, err, sizeof(err)), 0, "%s", err);
+	c.rt = calloc(c.cfg.n_nodes, sizeof(*c.rt));
+	for (size_t i = 0; i < c.cfg.n_nodes; i++)
+		cr_assert_eq(xpan_mac_assign(c.st, c.cfg.nodes[i].name, c.cfg.serial,
+					     &c.rt[i].mac, err, sizeof(err)), 0);
+
+	cr_assert_eq(ctrld_call(&c, lfd, "show nodes -j", &body, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert(strstr(body, "{\"name\":\"n1\",\"mac\":\"02:01:02:00:00:01\","
+			 "\"port\":\"xpan-t-none1\",\"vlan\":\"red\","
+			 "\"ips\":[\"10.0.0.1/24\",\"10.0.1.1/24\"],"
+			 "\"state\":\"port-missing\""), "%s", body);
+	cr_assert(strstr(body, "\"name\":\"node-two\",\"mac\":\"02:01:02:00:00:02\""),
+		  "%s", body);
+	cr_assert(strstr(body, "\"ips\":[],"), "node without IPs: %s", body);
+	free(body);
+
+	/* Text: a header and one row per node, columns aligned. */
+	cr_assert_eq(ctrld_call(&c, lfd, "show nodes", &body, err, sizeof(err)), 0);
+	cr_assert(strncmp(body, "NAME      MAC  ", 15) == 0, "%s", body);
+	line2 = strchr(body, '\n') + 1;
+	cr_assert(strncmp(line2, "n1        02:01:02:00:00:01  xpan-t-none1", 41) == 0,
+		  "%s", body);
+	l = strstr(body, "node-two  02:01:02:00:00:02  xpan-t-none2  red");
+	cr_assert_not_null(l, "%s", body);
+	free(body);
+
+	cr_assert_eq(ctrld_call(&c, lfd, "show vlans -j", &body, err, sizeof(err)), 0);
+	cr_assert_str_eq(body, "[{\"name\":\"red\",\"id\":10,\"members\":[\"n1\",\"node-two\"]},"
+			 "{\"name\":\"blue\",\"id\":20,\"members\":[\"n3\"]}]\n");
+	free(body);
+	cr_assert_eq(ctrld_call(&c, lfd, "show vlans", &body, err, sizeof(err)), 0);
+	cr_assert_str_eq(body, "NAME  ID  MEMBERS\nred   10  n1,node-two\nblue  20  n3\n");
+	free(body);
+
+	cr_assert_eq(ctrld_call(&c, lfd, "-j status", &body, err, sizeof(err)), 0);
+	cr_assert(strstr(body, "\"serial\":258"), "%s", body);
+	cr_assert(strstr(body, "\"nodes\":3,\"vlans\":2"), "%s", body);
+	cr_assert(strstr(body, "\"ports_present\":0"), "%s", body);
+	free(body);
+
+	cr_assert_eq(ctrld_call(&c, lfd, "show ports", &body, err, sizeof(err)), 1);
+	cr_assert(strstr(err, "unknown request 'show ports'"), "%s", err);
+	free(body);
+	cr_assert_eq(ctrld_call(&c, lfd, "frob", &body, err, sizeof(err)), 1);
+	cr_assert(strstr(err, "unknown request 'frob'"), "%s", err);
+	free(body);
+
+	/* A broken file on reload: FILE:LINE error, running config kept. */
+	f = fopen(path, "w");
+	fputs("platform: { serial: 1 }\nnodes:\n  - { name: x, port: p, vlan: nope }\n", f);
+	fclose(f);
+	cr_assert_eq(ctrld_call(&c, lfd, "reload", &body, err, sizeof(err)), 1);
+	{
+		char loc[256];
+
+		snprintf(loc, sizeof(loc), "%s:3:", path);
+		cr_assert(strstr(err, loc) && strstr(err, "unknown vlan"), "%s", err);
+	}
+	cr_assert_eq(c.cfg.n_nodes, 3);
+	cr_assert_eq(c.cfg.serial, 258);
+	free(body);
+
+	xpan_state_close(c.st);
+	xpan_config_free(&c.cfg);
+	free(c.rt);
+	close(lfd);
 }
