@@ -92,7 +92,8 @@ if ! flock -n 9; then
 	exit 1
 fi
 
-say() { printf '[bench] %s\n' "$*"; }
+T0=$(date +%s)
+say() { printf '[bench %3ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
 warn() { printf '[bench] WARNING: %s\n' "$*" >&2; }
 
 stop_ctrld()
@@ -398,6 +399,7 @@ measure_testrun()
 # ---- run ------------------------------------------------------------------------
 
 START=$(date +%s)
+CONFIGS=(bridge bare-tc xpan-tc bare-xdp xpan-xdp)
 say "xpan bench: $REPS repetitions, live frames ${RATE_SECS}s, iperf3 ${TCP_SECS}s; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 DRIVER=xpan-ctrld
 if [ $USE_LOADER -eq 0 ] && [ ! -x "$CTRLD" ]; then
@@ -410,9 +412,9 @@ say "xpan driven by: $DRIVER"
 say "stage 1/3: ns per packet, BPF_PROG_TEST_RUN x $TESTRUN_REPEAT, 64-byte unicast"
 measure_testrun
 
-CONFIGS=(bridge bare-tc xpan-tc bare-xdp xpan-xdp)
-say "stage 2/3: 64-byte forwarding rate A -> B (live frames, median of $REPS)"
-[ $DO_TCP -eq 1 ] && say "stage 3/3: TCP A -> B, iperf3 1 stream (median of $REPS), same setups"
+say "stage 2/3: 64-byte forwarding rate A -> B (live frames, ${RATE_SECS}s, median of $REPS)"
+[ $DO_TCP -eq 1 ] && say "stage 3/3: TCP A -> B (iperf3, 1 stream, ${TCP_SECS}s, median of $REPS)"
+say "stages 2 and 3 share each setup; setups take turns: ${CONFIGS[*]}"
 for rep in $(seq "$REPS"); do
 	for cfg in "${CONFIGS[@]}"; do
 		TXT="rep $rep/$REPS $cfg:"

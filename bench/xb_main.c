@@ -249,7 +249,7 @@ static void print_rate(const struct xb_args *a, __u64 sent, __u64 recv,
 }
 
 /* Live frames per syscall: short enough to stop near the deadline. */
-#define XB_RATE_CHUNK 262144
+#define XB_RATE_CHUNK 65536
 
 static int do_rate(const struct xb_args *a)
 {
