@@ -75,7 +75,8 @@ down()
 			done
 			ip netns del "$ns"
 		fi
-		ip link show "xp-$n" >/dev/null 2>&1 && ip link del "xp-$n"
+		# Usually gone with its namespace's peer already.
+		ip link del "xp-$n" 2>/dev/null
 	done
 	rm -rf "$D"
 	say "down: namespaces, ports, pins, daemons and build/demo removed"
@@ -139,13 +140,15 @@ storage:
 EOF
 }
 
-# wait_for SECONDS cmd...: poll until cmd succeeds.
-wait_for()
+# wait_up SECONDS PIDFILE cmd...: poll until cmd succeeds; give up early
+# when the daemon of PIDFILE has exited.
+wait_up()
 {
-	local t=$1 i
-	shift
+	local t=$1 pidf=$2 i
+	shift 2
 	for ((i = 0; i < t * 5; i++)); do
 		"$@" >/dev/null 2>&1 && return 0
+		alive "$pidf" || return 1
 		sleep 0.2
 	done
 	return 1
@@ -199,7 +202,7 @@ up()
 	say "config: $CFG"
 
 	start xpan-ctrld "$D/xpan-ctrld.log" "$D/xpan-ctrld.pid" "$CTRLD" -c "$CFG"
-	if ! wait_for 40 "$XPAN" status -c "$CFG"; then
+	if ! wait_up 40 "$D/xpan-ctrld.pid" "$XPAN" status -c "$CFG"; then
 		alive "$D/xpan-ctrld.pid" || say "xpan-ctrld exited"
 		tail -n 20 "$D/xpan-ctrld.log" >&2
 		"$XPAN" status -c "$CFG" >&2
@@ -209,7 +212,7 @@ up()
 
 	if [ $storage = yes ]; then
 		start xpan-iod "$D/xpan-iod.log" "$D/xpan-iod.pid" "$IOD" -c "$CFG"
-		if ! wait_for 20 "$XPAN" storage luns; then
+		if ! wait_up 20 "$D/xpan-iod.pid" "$XPAN" storage luns; then
 			tail -n 20 "$D/xpan-iod.log" >&2
 			die "xpan-iod did not come up; 'make demo-down' cleans up"
 		fi

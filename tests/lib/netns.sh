@@ -506,7 +506,7 @@ xit_capture_wait()
 {
 	local f=$XIT_TMP/cap-$1.out i
 	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(wc -l <"$f")" -ge "$2" ] && return 0
+		[ "$(grep -c . "$f")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -518,7 +518,8 @@ xit_capture_stop()
 	local pid
 	eval "pid=\${XIT_CAP_$1:-}"
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	wc -l <"$XIT_TMP/cap-$1.out"
+	# tcpdump ends its output with an empty line: count frames only.
+	grep -c . "$XIT_TMP/cap-$1.out"
 }
 
 # xit_capture_show TAG: the first frames, for failure messages.
