@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: xpan against its peers, measured in one run on this machine.
 #
-#   bash bench/run.sh [-r REPS] [-t TCP_SECONDS] [--loader] [--no-tcp] [-h]
+#   bash bench/run.sh [-r REPS] [-t TCP_SECONDS] [--loader] [--no-tcp]
+#                     [--no-storage] [-h]
 #
 # For each datapath (tc, xdp) it measures
 #   1. ns per packet of xpan_port_in on its unicast path (BPF_PROG_TEST_RUN,
@@ -30,6 +31,7 @@ RATE_SECS=1
 TESTRUN_REPEAT=1000000
 USE_LOADER=0
 DO_TCP=1
+DO_STORAGE=1
 GEN_CPU=1
 
 usage()
@@ -43,6 +45,7 @@ Benchmarks xpan's port programs against a Linux bridge and a bare redirect.
       --loader        drive the dataplane with the bench loader (xb-dp attach)
                       instead of xpan-ctrld
       --no-tcp        skip the iperf3 runs
+      --no-storage    skip bench/storage.sh
   -h, --help          this text
 
 Needs root. Results: a table on stdout and $RESULTS.
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 	-t|--tcp-secs) TCP_SECS=$2; shift ;;
 	--loader) USE_LOADER=1 ;;
 	--no-tcp) DO_TCP=0 ;;
+	--no-storage) DO_STORAGE=0 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -66,7 +70,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (namespaces, BPF, XDP)" >&2
 	exit 1
 fi
-for t in ip tc ethtool iperf3 awk flock; do
+for t in ip tc bridge ethtool iperf3 awk flock nsenter; do
 	command -v "$t" >/dev/null ||
 		{ echo "bench: $t is missing: run 'bash scripts/deps.sh'" >&2; exit 1; }
 done
@@ -74,8 +78,12 @@ for f in "$XB" "$XBDP"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: run 'make bench'" >&2; exit 1; }
 done
 
-# Names: everything the bench creates starts with xb-.
-NS_A=xb-a NS_B=xb-b PORT_A=xb-pa PORT_B=xb-pb BR=xb-br
+# Names: everything the bench creates starts with xb-. The host-side
+# ports live in a namespace of their own, the "switch" xb-sw: the host's
+# namespace is shared with colleagues' tests, whose teardown may detach
+# programs from interfaces it does not own (and the bench must not touch
+# theirs). The daemon runs in there too (nsenter keeps /sys/fs/bpf).
+NS_SW=xb-sw NS_A=xb-a NS_B=xb-b PORT_A=xb-pa PORT_B=xb-pb BR=xb-br
 IP_A=10.99.0.1 IP_B=10.99.0.2
 MAC_A=02:00:00:00:b0:0a MAC_B=02:00:00:00:b0:0b
 BPFFS=/sys/fs/bpf/xpan-xb-$$
@@ -124,11 +132,12 @@ topo_down()
 	stop_ctrld
 	# Deleting the host end removes the pair at once; a netns goes away
 	# asynchronously and would keep the names busy for a moment.
-	ip link del "$PORT_A" 2>/dev/null
-	ip link del "$PORT_B" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
+	ip -n "$NS_SW" link del "$PORT_A" 2>/dev/null
+	ip -n "$NS_SW" link del "$PORT_B" 2>/dev/null
+	ip -n "$NS_SW" link del "$BR" 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	ip netns del "$NS_SW" 2>/dev/null
 	rm -rf "$BPFFS"
 	return 0
 }
@@ -147,7 +156,7 @@ trap 'echo; say "interrupted"; exit 130' INT TERM
 if ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf || { echo "bench: cannot mount bpffs" >&2; exit 1; }
 fi
-for n in "$NS_A" "$NS_B"; do
+for n in "$NS_SW" "$NS_A" "$NS_B"; do
 	if [ -e "/run/netns/$n" ]; then
 		echo "bench: namespace $n exists (left from a killed run?): ip netns del $n" >&2
 		exit 1
@@ -160,20 +169,23 @@ done
 # GRO on the host ports gives them the NAPI that accepts frames redirected
 # into the node's veth from XDP (the generator) when no XDP program sits
 # on the port itself.
+sw() { ip netns exec "$NS_SW" "$@"; }
+
 topo_up()
 {
 	local n ns port mac ip
+	ip netns add "$NS_SW" && ip -n "$NS_SW" link set lo up || return 1
 	for n in a b; do
 		ns=xb-$n port=xb-p$n
 		if [ $n == a ]; then mac=$MAC_A ip=$IP_A; else mac=$MAC_B ip=$IP_B; fi
 		ip netns add "$ns" &&
-		ip link add "$port" type veth peer name eth0 netns "$ns" &&
+		ip -n "$NS_SW" link add "$port" type veth peer name eth0 netns "$ns" &&
 		ip -n "$ns" link set eth0 address "$mac" &&
 		ip -n "$ns" addr add "$ip/24" dev eth0 &&
-		ip link set "$port" up &&
+		ip -n "$NS_SW" link set "$port" up &&
 		ip -n "$ns" link set lo up &&
 		ip -n "$ns" link set eth0 up &&
-		ethtool -K "$port" gro on >/dev/null || return 1
+		sw ethtool -K "$port" gro on >/dev/null || return 1
 	done
 }
 
@@ -181,20 +193,20 @@ node_mac() { ip -n "$1" -br link show dev eth0 | awk '{print $3}'; }
 
 cfg_bridge()
 {
-	ip link add "$BR" type bridge &&
-	ip link set "$PORT_A" master "$BR" &&
-	ip link set "$PORT_B" master "$BR" &&
-	ip link set "$BR" up &&
+	ip -n "$NS_SW" link add "$BR" type bridge &&
+	ip -n "$NS_SW" link set "$PORT_A" master "$BR" &&
+	ip -n "$NS_SW" link set "$PORT_B" master "$BR" &&
+	ip -n "$NS_SW" link set "$BR" up &&
 	# Known destinations from the first frame: no flooding while it learns.
-	bridge fdb replace "$MAC_A" dev "$PORT_A" master static &&
-	bridge fdb replace "$MAC_B" dev "$PORT_B" master static
+	bridge -n "$NS_SW" fdb replace "$MAC_A" dev "$PORT_A" master static &&
+	bridge -n "$NS_SW" fdb replace "$MAC_B" dev "$PORT_B" master static
 }
 
 cfg_bare()
 {
 	local hook=$1
-	"$XB" attach-bare --hook "$hook" --dev "$PORT_A" --to "$PORT_B" &&
-	"$XB" attach-bare --hook "$hook" --dev "$PORT_B" --to "$PORT_A"
+	"$XB" attach-bare --netns "$NS_SW" --hook "$hook" --dev "$PORT_A" --to "$PORT_B" &&
+	"$XB" attach-bare --netns "$NS_SW" --hook "$hook" --dev "$PORT_B" --to "$PORT_A"
 }
 
 write_config()
@@ -233,9 +245,9 @@ xpan_ready()
 	local dp=$1 p n
 	for p in "$PORT_A" "$PORT_B"; do
 		if [ "$dp" == xdp ]; then
-			ip -d link show dev "$p" | grep -q 'prog/xdp' || return 1
+			ip -n "$NS_SW" -d link show dev "$p" | grep -q 'prog/xdp' || return 1
 		else
-			tc filter show dev "$p" ingress 2>/dev/null | grep -q xpan_port_in || return 1
+			sw tc filter show dev "$p" ingress 2>/dev/null | grep -q xpan_port_in || return 1
 		fi
 	done
 	for n in "$NS_A" "$NS_B"; do
@@ -250,13 +262,14 @@ cfg_xpan()
 	local dp=$1 i
 	if [ $USE_LOADER -eq 1 ]; then
 		# Maps filled by xb-dp; measure_tcp sets up the nodes.
-		"$XBDP" attach --mode "$dp" --bpffs "$BPFFS" \
+		"$XBDP" attach --netns "$NS_SW" --mode "$dp" --bpffs "$BPFFS" \
 			--port "$PORT_A,$MAC_A,$IP_A" --port "$PORT_B,$MAC_B,$IP_B"
 		return
 	fi
 	write_config "$dp"
 	echo "---- xpan-ctrld -c $WORK/xpan.yaml ($dp)" >>"$CTRLD_LOG"
-	"$CTRLD" -c "$WORK/xpan.yaml" --socket "$WORK/ctrld.sock" >>"$CTRLD_LOG" 2>&1 &
+	nsenter --net="/run/netns/$NS_SW" \
+		"$CTRLD" -c "$WORK/xpan.yaml" --socket "$WORK/ctrld.sock" >>"$CTRLD_LOG" 2>&1 &
 	CTRLD_PID=$!
 	for ((i = 0; i < 150; i++)); do
 		if ! kill -0 "$CTRLD_PID" 2>/dev/null; then
@@ -379,12 +392,12 @@ measure_testrun()
 	for rep in $(seq "$REPS"); do
 		for dp in tc xdp; do
 			rm -rf "$BPFFS_T"
-			out=$("$XBDP" testrun -j --mode "$dp" --bpffs "$BPFFS_T" \
+			out=$("$XBDP" testrun -j --netns "$NS_SW" --mode "$dp" --bpffs "$BPFFS_T" \
 				--repeat "$TESTRUN_REPEAT" \
 				--port "$PORT_A,$MAC_A" --port "$PORT_B,$MAC_B")
 			ns=$(json_num ns_per_pkt <<<"$out")
 			if [ -n "$ns" ]; then add "ns:xpan-$dp" "$ns"; else FAILED+=("ns xpan-$dp"); fi
-			out=$("$XB" testrun -j --hook "$dp" --dev "$PORT_A" --to "$PORT_B" \
+			out=$("$XB" testrun -j --netns "$NS_SW" --hook "$dp" --dev "$PORT_A" --to "$PORT_B" \
 				--repeat "$TESTRUN_REPEAT")
 			ns=$(json_num ns_per_pkt <<<"$out")
 			if [ -n "$ns" ]; then add "ns:bare-$dp" "$ns"; else FAILED+=("ns bare-$dp"); fi
@@ -425,7 +438,7 @@ for rep in $(seq "$REPS"); do
 			continue
 		fi
 		measure_rate "$cfg"
-		if [ $DO_TCP -eq 1 ] && [ "$cfg" != bare-xdp ]; then
+		if [ $DO_TCP -eq 1 ]; then
 			measure_tcp "$cfg"
 		fi
 		say "$TXT"
@@ -437,7 +450,7 @@ done
 # Its stdout lines "ROW metric|xpan|peer|ratio|target|met" join the table;
 # everything else it prints is progress.
 STORAGE_ROWS=()
-if [ -f bench/storage.sh ]; then
+if [ $DO_STORAGE -eq 1 ] && [ -f bench/storage.sh ]; then
 	say "storage: bench/storage.sh"
 	while IFS= read -r l; do
 		case $l in
@@ -484,6 +497,7 @@ if [ $DO_TCP -eq 1 ]; then
 	row "tc: TCP vs bridge" Gbit/s tcp:xpan-tc tcp:bridge bridge ge 1.0
 	row "tc: TCP vs bare TC" Gbit/s tcp:xpan-tc tcp:bare-tc "bare TC" - -
 	row "xdp: TCP vs bridge" Gbit/s tcp:xpan-xdp tcp:bridge bridge - -
+	row "xdp: TCP vs bare XDP" Gbit/s tcp:xpan-xdp tcp:bare-xdp "bare XDP" - -
 fi
 
 echo
