@@ -522,25 +522,55 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
 /* ---- recognising our programs ---- */
 
 /*
- * 1 when program id is xpan_port_in, 0 when it is another program or gone,
- * -errno when we may not look (no CAP_BPF): callers must not take that
- * for "not ours", or an unprivileged unload would report success.
+ * Whether program id is xpan_port_in of one dataplane instance: its name,
+ * and, when map_id is not 0, the program using that map (the instance's
+ * xpan_ports). Several instances (a host's, tests' own pin directories)
+ * can share one network namespace; detaching by name alone would take
+ * down the others. 1 ours, 0 not (or gone), -errno when we may not look
+ * (no CAP_BPF): callers must not take that for "not ours", or an
+ * unprivileged unload would report success.
  */
-static int prog_id_is_ours(__u32 id)
+static int prog_id_is_ours(__u32 id, __u32 map_id)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	int fd, ours;
+	__u32 len = sizeof(info), ids[64], n;
+	int fd, ours = 0;
 
 	if (!id)
 		return 0;
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	       !strcmp(info.name, PORT_PROG_NAME);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    strcmp(info.name, PORT_PROG_NAME))
+		goto out_close;
+	if (!map_id) {
+		ours = 1;
+		goto out_close;
+	}
+	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = n;
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out_close;
+	for (__u32 i = 0; i < n && i < info.nr_map_ids; i++)
+		if (ids[i] == map_id)
+			ours = 1;
+out_close:
 	close(fd);
 	return ours;
+}
+
+__u32 xpan_dp_map_id(int map_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (map_fd < 0 || bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 static __u32 prog_fd_id(int fd)
@@ -638,7 +668,7 @@ out_free:
 	nl_socket_free(sk);
 }
 
-static int tc_detach(int ifindex)
+static int tc_detach(int ifindex, __u32 map_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -649,15 +679,15 @@ static int tc_detach(int ifindex)
 
 	if (!id)
 		return 0;
-	ours = prog_id_is_ours(id);
+	ours = prog_id_is_ours(id, map_id);
 	if (ours < 0) {
 		pr_warn("ifindex %d: cannot inspect TC program %u: %s\n",
 			ifindex, id, strerror(-ours));
 		return ours;
 	}
 	if (!ours) {
-		pr_warn("ifindex %d: TC filter %#x prio %#x holds a program that is not %s; left alone\n",
-			ifindex, XPAN_TC_HANDLE, XPAN_TC_PRIO, PORT_PROG_NAME);
+		pr_debug("ifindex %d: TC filter %#x prio %#x holds a program of another dataplane; left alone\n",
+			 ifindex, XPAN_TC_HANDLE, XPAN_TC_PRIO);
 		return 0;
 	}
 	err = bpf_tc_detach(&hook, &opts);
@@ -708,7 +738,7 @@ static __u32 mode_to_flag(__u8 mode)
 	}
 }
 
-static int xdp_state(int ifindex, struct xdp_state *st)
+static int xdp_state(int ifindex, __u32 map_id, struct xdp_state *st)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct xdp_multiprog *mp;
@@ -729,7 +759,7 @@ static int xdp_state(int ifindex, struct xdp_state *st)
 			return 0;
 	}
 	st->mode_flag = mode_to_flag(q.attach_mode);
-	err = prog_id_is_ours(st->id);
+	err = prog_id_is_ours(st->id, map_id);
 	if (err < 0)
 		return err;
 	if (err) {
@@ -743,7 +773,7 @@ static int xdp_state(int ifindex, struct xdp_state *st)
 	if (mp && !xdp_multiprog__is_legacy(mp)) {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;
 		     p = xdp_multiprog__next_prog(p, mp)) {
-			if (!strcmp(xdp_program__name(p), PORT_PROG_NAME)) {
+			if (prog_id_is_ours(xdp_program__id(p), map_id) == 1) {
 				st->ours_id = xdp_program__id(p);
 				st->dispatcher = true;
 				break;
@@ -754,12 +784,12 @@ static int xdp_state(int ifindex, struct xdp_state *st)
 	return 0;
 }
 
-static int xdp_detach(int ifindex)
+static int xdp_detach(int ifindex, __u32 map_id)
 {
 	struct xdp_state st;
 	int err;
 
-	err = xdp_state(ifindex, &st);
+	err = xdp_state(ifindex, map_id, &st);
 	if (err) {
 		pr_warn("cannot query XDP on ifindex %d: %s\n", ifindex,
 			strerror(-err));
@@ -810,7 +840,7 @@ static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
 	int err;
 
 	libxdp_set_bpffs(bpffs);
-	err = xdp_state(ifindex, &st);
+	err = xdp_state(ifindex, 0, &st);
 	if (err) {
 		pr_warn("cannot query XDP on ifindex %d: %s\n", ifindex,
 			strerror(-err));
@@ -834,7 +864,7 @@ static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
 		return err;
 	}
 	if (st.ours_id) {
-		err = xdp_detach(ifindex);
+		err = xdp_detach(ifindex, 0);
 		if (err)
 			return err;
 	} else if (st.id) {
@@ -910,7 +940,9 @@ int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath)
 		err = tc_attach(ifindex, dp->prog_tc);
 		if (err)
 			return err;
-		err = xdp_detach(ifindex);
+		/* Any instance's program on the other hook: the port is ours
+		 * now, and two hooks would both forward. */
+		err = xdp_detach(ifindex, 0);
 		if (err)
 			return err;
 		return flood_del(dp->maps.flood, ifindex);
@@ -925,7 +957,7 @@ int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath)
 			flood_del(dp->maps.flood, ifindex);
 			return err;
 		}
-		return tc_detach(ifindex);
+		return tc_detach(ifindex, 0);
 	default:
 		pr_warn("ifindex %d: unknown datapath %d (0 = tc, 1 = xdp)\n",
 			ifindex, datapath);
@@ -933,22 +965,24 @@ int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath)
 	}
 }
 
-static int detach_port(int flood_fd, int ifindex)
+static int detach_port(int flood_fd, int ifindex, __u32 map_id)
 {
 	int err, err2, err3;
 
-	err = tc_detach(ifindex);
-	err2 = xdp_detach(ifindex);
+	err = tc_detach(ifindex, map_id);
+	err2 = xdp_detach(ifindex, map_id);
 	err3 = flood_del(flood_fd, ifindex);
 	return err ? err : err2 ? err2 : err3;
 }
 
 int xpan_dp_detach(struct xpan_dp *dp, int ifindex)
 {
-	return detach_port(dp->maps.flood, ifindex);
+	return detach_port(dp->maps.flood, ifindex,
+			   xpan_dp_map_id(dp->maps.ports));
 }
 
-int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
+int xpan_dp_query_owned(int ifindex, __u32 ports_map_id,
+			struct xpan_dp_port_state *st)
 {
 	struct xdp_state xs;
 	__u32 id;
@@ -956,14 +990,14 @@ int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
 
 	memset(st, 0, sizeof(*st));
 	id = tc_query_id(ifindex);
-	err = prog_id_is_ours(id);
+	err = prog_id_is_ours(id, ports_map_id);
 	if (err < 0)
 		return err;
 	if (err) {
 		st->tc = true;
 		st->tc_prog_id = id;
 	}
-	err = xdp_state(ifindex, &xs);
+	err = xdp_state(ifindex, ports_map_id, &xs);
 	if (err)
 		return err;
 	if (xs.ours_id) {
@@ -971,6 +1005,11 @@ int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
 		st->xdp_prog_id = xs.ours_id;
 	}
 	return 0;
+}
+
+int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
+{
+	return xpan_dp_query_owned(ifindex, 0, st);
 }
 
 /* ---- unload ---- */
@@ -1011,11 +1050,11 @@ static int unlink_pins(const char *bpffs)
 	return err;
 }
 
-int xpan_dp_unload(const char *bpffs)
+int xpan_dp_unload_all(const char *bpffs, bool all)
 {
 	struct if_nameindex *ifs, *i;
 	int ports_fd, flood_fd, err = 0, e;
-	__u32 key, next, *prev = NULL;
+	__u32 key, next, *prev = NULL, map_id;
 
 	ports_fd = get_pinned(bpffs, XPAN_MAP_PORTS);
 	if (ports_fd == -EPERM || ports_fd == -EACCES) {
@@ -1023,6 +1062,7 @@ int xpan_dp_unload(const char *bpffs)
 		return ports_fd;
 	}
 	flood_fd = get_pinned(bpffs, XPAN_MAP_FLOOD);
+	map_id = all ? 0 : xpan_dp_map_id(ports_fd);
 
 	/* The map's ports, then every interface of this netns: a port that
 	 * lost its map entry (ctrld stopped mid-change) is still found. */
@@ -1032,25 +1072,35 @@ int xpan_dp_unload(const char *bpffs)
 			prev = &key;
 			if (!if_indextoname(key, (char[IF_NAMESIZE]){}))
 				continue;
-			e = detach_port(flood_fd, key);
+			e = detach_port(flood_fd, key, map_id);
 			if (e && !err)
 				err = e;
 		}
 	}
-	ifs = if_nameindex();
+	/* Without our xpan_ports nothing tells our programs from another
+	 * instance's, so the scan needs it (or all). */
+	ifs = map_id || all ? if_nameindex() : NULL;
 	if (ifs) {
 		for (i = ifs; i->if_index; i++) {
-			e = detach_port(flood_fd, i->if_index);
+			e = detach_port(flood_fd, i->if_index, map_id);
 			if (e && !err)
 				err = e;
 		}
 		if_freenameindex(ifs);
-	} else {
+	} else if (map_id || all) {
 		pr_warn("cannot list interfaces: %s\n", strerror(errno));
+	} else {
+		pr_info("%s/%s is not pinned: programs of this dataplane that are still attached cannot be told from other instances' - 'xpan unload --all' removes every xpan_port_in\n",
+			bpffs, XPAN_MAP_PORTS);
 	}
 	close_fd(&ports_fd);
 	close_fd(&flood_fd);
 
 	e = unlink_pins(bpffs);
 	return err ? err : e;
+}
+
+int xpan_dp_unload(const char *bpffs)
+{
+	return xpan_dp_unload_all(bpffs, false);
 }

@@ -61,12 +61,29 @@ struct xpan_dp_port_state {
 	__u32 xdp_prog_id;
 };
 int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st);
+/*
+ * The same, counting only programs of one dataplane instance: those using
+ * the map with id ports_map_id (its xpan_ports; 0 = any instance). Tests
+ * and hosts may run several instances in one netns.
+ */
+int xpan_dp_query_owned(int ifindex, __u32 ports_map_id,
+			struct xpan_dp_port_state *st);
+/* Kernel id of a map (e.g. xpan_dp_maps()->ports), 0 on error. */
+__u32 xpan_dp_map_id(int map_fd);
 
 /*
  * Detach from every interface that carries an xpan program (found through
  * the xpan_ports map and, failing that, every interface in this netns) and
  * remove every pin under bpffs. Works without a loaded struct xpan_dp.
+ * Only this instance's programs are detached (see xpan_dp_unload_all).
  */
 int xpan_dp_unload(const char *bpffs);
+/*
+ * The interface scan only detaches programs of this instance (using its
+ * pinned xpan_ports), so other instances in the netns keep running; with
+ * all, every xpan_port_in in the netns is detached (recovery after the
+ * pins were lost).
+ */
+int xpan_dp_unload_all(const char *bpffs, bool all);
 
 #endif

@@ -25,6 +25,7 @@
 struct xpan_opts {
 	bool json;
 	bool pretty;
+	bool all;
 	int verbose;
 	const char *config;
 	const char *bpffs;

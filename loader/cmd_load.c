@@ -88,7 +88,7 @@ int do_unload(const struct xpan_opts *o, int argc, char **argv)
 	(void)argv;
 	if (!bpffs)
 		return XPAN_EXIT_FAIL;
-	err = xpan_dp_unload(bpffs);
+	err = xpan_dp_unload_all(bpffs, o->all);
 	if (err) {
 		pr_warn("unload of %s incomplete: %s - see the messages above\n",
 			bpffs, strerror(-err));

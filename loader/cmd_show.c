@@ -34,7 +34,8 @@ static const char *datapath_str(__u32 dp)
 	}
 }
 
-static void print_port(struct out *o, const struct port_entry *e)
+static void print_port(struct out *o, const struct port_entry *e,
+		       __u32 map_id)
 {
 	static const struct {
 		__u32 bit;
@@ -48,7 +49,7 @@ static void print_port(struct out *o, const struct port_entry *e)
 	int err;
 
 	xpan_fmt_mac(e->port.mac, mac, sizeof(mac));
-	err = xpan_dp_query((int)e->ifindex, &st);
+	err = xpan_dp_query_owned((int)e->ifindex, map_id, &st);
 	if (err && err != -ENODEV)
 		pr_debug("ifindex %u: query failed: %s\n", e->ifindex,
 			 strerror(-err));
@@ -93,6 +94,7 @@ int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
 	const char *bpffs = xpan_opts_bpffs(opts);
 	struct port_entry *ports = NULL;
 	struct out o;
+	__u32 map_id;
 	int fd, n;
 
 	(void)argc;
@@ -103,6 +105,7 @@ int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
 	if (fd < 0)
 		return XPAN_EXIT_FAIL;
 	n = xpan_read_ports(fd, &ports);
+	map_id = xpan_dp_map_id(fd);
 	close(fd);
 	if (n < 0) {
 		pr_warn("cannot read %s/%s: %s\n", bpffs, XPAN_MAP_PORTS,
@@ -117,7 +120,7 @@ int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
 		 "MAC", "VLAN", "DATAPATH", "FLAGS", "NODE", "ATTACHED");
 	out_arr_start(&o, NULL);
 	for (int i = 0; i < n; i++)
-		print_port(&o, &ports[i]);
+		print_port(&o, &ports[i], map_id);
 	out_arr_end(&o);
 	if (n == 0)
 		out_text(&o, "(no ports: xpan-ctrld fills %s from the config)\n",

@@ -66,7 +66,8 @@ static const char *dp_name(__u32 dp)
 }
 
 /* One port: attached on the hook its datapath names? */
-static bool check_port(struct out *o, const struct port_entry *e)
+static bool check_port(struct out *o, const struct port_entry *e,
+		       __u32 map_id)
 {
 	struct xpan_dp_port_state st;
 	char ifname[IF_NAMESIZE] = "-", why[160] = "";
@@ -78,7 +79,7 @@ static bool check_port(struct out *o, const struct port_entry *e)
 			 XPAN_MAP_PORTS);
 		ok = false;
 		memset(&st, 0, sizeof(st));
-	} else if ((err = xpan_dp_query((int)e->ifindex, &st))) {
+	} else if ((err = xpan_dp_query_owned((int)e->ifindex, map_id, &st))) {
 		snprintf(why, sizeof(why), "cannot query hooks: %s", strerror(-err));
 		ok = false;
 	} else {
@@ -111,6 +112,7 @@ static bool check_dataplane(struct out *o, const char *bpffs)
 	struct port_entry *ports = NULL;
 	struct xpan_dp *dp;
 	int n = 0, bad = 0, err;
+	__u32 map_id;
 
 	out_obj_start(o, "dataplane");
 	out_str(o, "bpffs", NULL, bpffs);
@@ -129,6 +131,7 @@ static bool check_dataplane(struct out *o, const char *bpffs)
 		return false;
 	}
 	n = xpan_read_ports(xpan_dp_maps(dp)->ports, &ports);
+	map_id = xpan_dp_map_id(xpan_dp_maps(dp)->ports);
 	xpan_dp_close(dp);
 	if (n < 0) {
 		out_bool(o, "ok", NULL, false);
@@ -143,7 +146,7 @@ static bool check_dataplane(struct out *o, const char *bpffs)
 	for (int i = 0; i < n; i++) {
 		struct xpan_dp_port_state st;
 
-		if (xpan_dp_query((int)ports[i].ifindex, &st) ||
+		if (xpan_dp_query_owned((int)ports[i].ifindex, map_id, &st) ||
 		    !(ports[i].port.datapath == XPAN_DP_XDP ? st.xdp : st.tc))
 			bad++;
 	}
@@ -158,7 +161,7 @@ static bool check_dataplane(struct out *o, const char *bpffs)
 	out_arr_start(o, "port_status");
 	bad = 0;
 	for (int i = 0; i < n; i++)
-		bad += !check_port(o, &ports[i]);
+		bad += !check_port(o, &ports[i], map_id);
 	out_arr_end(o);
 	out_obj_end(o);
 	free(ports);

@@ -33,9 +33,11 @@ static const struct xpan_opt load_opts[] = {
 	OPT_END,
 };
 
-static const struct xpan_opt bpffs_opts[] = {
+static const struct xpan_opt unload_opts[] = {
 	OPT_CONFIG,
 	OPT_BPFFS,
+	OPT("all", 'a', XPAN_OPT_FLAG, all, NULL,
+	    "detach xpan_port_in of every dataplane instance in this netns, not only this one's (after its pins were lost)"),
 	OPT_END,
 };
 
@@ -176,10 +178,12 @@ static const struct xpan_cmd root_cmds[] = {
 	{
 		.name = "unload",
 		.summary = "detach the port programs everywhere and remove the pins",
-		.doc = "Detaches xpan_port_in from every port in xpan_ports and every interface of\n"
-		       "this network namespace, removes clsact qdiscs left without filters, and\n"
-		       "removes the pins and the bpffs directory. Nothing loaded is not an error.",
-		.opts = bpffs_opts,
+		.doc = "Detaches this dataplane's xpan_port_in from every port in xpan_ports and\n"
+		       "every interface of this network namespace (other instances, with other\n"
+		       "pin directories, keep theirs unless --all), removes clsact qdiscs left\n"
+		       "without filters, and removes the pins and the bpffs directory. Nothing\n"
+		       "loaded is not an error.",
+		.opts = unload_opts,
 		.run = do_unload,
 	},
 	{

@@ -27,20 +27,35 @@ ID=$$
 NS=ldt-$ID
 A=ldt${ID}a		# port of node a
 B=ldt${ID}b		# port of node b
+C=ldt${ID}c		# port of a second dataplane instance
 BPFFS=/sys/fs/bpf/xpan-ldt-$ID
+BPFFS2=/sys/fs/bpf/xpan-ldt-$ID-2	# the second instance
+BPFFS3=/sys/fs/bpf/xpan-ldt-$ID-3	# an instance inside $NS
 TMP=$(mktemp -d "/tmp/ldt-loader-$ID.XXXXXX")
 CFG=$TMP/xpan.yaml
 PASS=0
 FAIL=0
 
+# Run in our namespace but the host's mount namespace, so bpffs pins stay
+# visible (ip netns exec would remount /sys and hide them).
+in_ns()
+{
+	nsenter --net="/run/netns/$NS" "$@"
+}
+
 cleanup()
 {
 	"$XPAN" unload --bpffs "$BPFFS" >/dev/null 2>&1
+	"$XPAN" unload --bpffs "$BPFFS2" >/dev/null 2>&1
+	in_ns "$XPAN" unload --all --bpffs "$BPFFS3" >/dev/null 2>&1
 	ip link del "$A" 2>/dev/null
 	ip link del "$B" 2>/dev/null
+	ip link del "$C" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	# Only our own directory, whatever unload could not remove.
-	[ -d "$BPFFS" ] && rm -rf "$BPFFS"
+	# Only our own directories, whatever unload could not remove.
+	for d in "$BPFFS" "$BPFFS2" "$BPFFS3"; do
+		[ -d "$d" ] && rm -rf "$d"
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -107,6 +122,21 @@ nodes:
 EOF
 }
 
+# A one-node config: write_config1 FILE PORT DATAPATH BPFFS
+write_config1()
+{
+	cat >"$1" <<EOF
+platform:
+  serial: $((ID % 60000 + 2))
+  state: $TMP/state1
+  bpffs: $4
+vlans:
+  - { name: red, id: 10 }
+nodes:
+  - { name: c, port: $2, vlan: red, datapath: $3 }
+EOF
+}
+
 # Little-endian bytes of a 32-bit number, as bpftool wants them.
 le32()
 {
@@ -157,7 +187,7 @@ prog_id()
 
 # ---- setup: two veth pairs, node ends in our namespace ----
 ip netns add "$NS" || { echo "FATAL: cannot create netns $NS"; exit 1; }
-for p in "$A" "$B"; do
+for p in "$A" "$B" "$C"; do
 	ip link add "$p" type veth peer name "${p}p" netns "$NS" ||
 		{ echo "FATAL: cannot create veth $p"; exit 1; }
 	ip link set "$p" up
@@ -255,6 +285,12 @@ check "map contents survived" jq -e 'length == 2' <<<"$("$XPAN" show ports -j --
 
 ids="$(prog_id prog_port_tc) $(prog_id prog_port_xdp) $(prog_id prog_flood_egress) $tc_id $xdp_id"
 
+echo "== a second instance in the same netns"
+write_config1 "$TMP/c.yaml" "$C" xdp "$BPFFS2"
+check_rc "load instance 2 (own bpffs, port c at xdp)" 0 "$XPAN" load -c "$TMP/c.yaml"
+c_id=$(bpftool -j prog show pinned "$BPFFS2/prog_port_xdp" | jq -r .id)
+check "instance 2 has its own programs" test "$c_id" != "$(prog_id prog_port_xdp)"
+
 echo "== unload"
 check_rc "xpan unload" 0 "$XPAN" unload --bpffs "$BPFFS"
 check_not "bpffs dir removed" test -e "$BPFFS"
@@ -265,9 +301,25 @@ done
 for id in $ids; do
 	check_not "program $id freed" bpftool prog show id "$id"
 done
+check "instance 2 still runs on c" test "$(ip -j link show dev "$C" | jq '.[0].xdp.prog.id')" == "$c_id"
+check "instance 2's pins untouched" test -e "$BPFFS2/prog_port_xdp"
+check_rc "unload instance 2" 0 "$XPAN" unload --bpffs "$BPFFS2"
+check "c: no XDP program" xdp_clean "$C"
+check_not "instance 2's bpffs dir removed" test -e "$BPFFS2"
 check_rc "xpan unload again (nothing loaded)" 0 "$XPAN" unload --bpffs "$BPFFS"
 check_rc "status after unload exits 1" 1 "$XPAN" status --socket "$TMP/none.sock" --bpffs "$BPFFS"
 check_rc "show ports after unload exits 1" 1 "$XPAN" show ports --bpffs "$BPFFS"
+
+echo "== lost pins: unload --all (inside $NS only)"
+write_config1 "$TMP/ns.yaml" "${A}p" tc "$BPFFS3"
+check_rc "load inside $NS on ${A}p (tc)" 0 in_ns "$XPAN" load -c "$TMP/ns.yaml"
+check "${A}p runs xpan_port_in at tc" bash -c "nsenter --net=/run/netns/$NS tc filter show dev ${A}p ingress | grep -q xpan_port_in"
+rm -rf "$BPFFS3"
+check_rc "unload without pins" 0 in_ns "$XPAN" unload --bpffs "$BPFFS3"
+check "without pins, another instance's program cannot be told apart: kept" \
+	bash -c "nsenter --net=/run/netns/$NS tc filter show dev ${A}p ingress | grep -q xpan_port_in"
+check_rc "unload --all" 0 in_ns "$XPAN" unload --all --bpffs "$BPFFS3"
+check "${A}p: no tc filter, no clsact" in_ns bash -c "[ -z \"\$(tc filter show dev ${A}p ingress)\" ] && ! tc qdisc show dev ${A}p | grep -q clsact"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
