@@ -117,6 +117,8 @@ enum xpan_drop_reason {
 	XPAN_DROP_NO_UPLINK = 8,	/* external destination, no uplink yet */
 	XPAN_DROP_REDIRECT = 9,		/* redirect or clone failed */
 	XPAN_DROP_FLOOD_FILTER = 10,	/* flood copy filtered at egress */
+	XPAN_DROP_TAGGED = 11,		/* 802.1Q/802.1ad frame from a node */
+	XPAN_DROP_HAIRPIN = 12,		/* destination is the ingress port */
 	XPAN_DROP_MAX,
 };
 

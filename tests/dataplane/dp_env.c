@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Test environment for the port programs; see dp_env.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "dp_env.h"
+#include "port_tc.skel.h"
+#include "port_xdp.skel.h"
+
+/* Cap on waiting for an event, so a broken program fails, never hangs. */
+#define DP_WAIT_MS 5000
+
+struct dp_env dp;
+
+const __u8 dp_port_mac[DP_NPORTS][6] = {
+	{ 0x02, 0x00, 0x07, 0x00, 0x00, 0x01 },
+	{ 0x02, 0x00, 0x07, 0x00, 0x00, 0x02 },
+	{ 0x02, 0x00, 0x07, 0x00, 0x00, 0x03 },
+	{ 0x02, 0x00, 0x07, 0x00, 0x00, 0x04 },
+};
+static const __u16 port_vlan[DP_NPORTS] = { 10, 10, 20, 10 };
+static const char *const port_ip[DP_NPORTS] = {
+	"10.10.0.1", "10.10.0.2", "10.20.0.3", NULL,
+};
+
+/*
+ * The suite needs root; say so once, clearly, instead of a wall of
+ * EPERM failures. The runner skips the suite for non-root already.
+ */
+__attribute__((constructor)) static void dp_need_root(void)
+{
+	if (geteuid() == 0)
+		return;
+	fprintf(stderr,
+		"dp_tests: needs root (CAP_BPF, CAP_NET_ADMIN and network "
+		"namespaces); run 'sudo make test-dataplane'\n");
+	exit(1);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "open %s: %s", path, strerror(errno));
+	fputs(val, f);
+	cr_assert_eq(fclose(f), 0, "write %s", path);
+}
+
+/* Devices via ip(8) in batch mode: one fork for the whole topology. */
+static void make_links(void)
+{
+	FILE *ip = popen("ip -batch -", "w");
+	int i, rc;
+
+	cr_assert_not_null(ip, "popen ip: %s", strerror(errno));
+	fprintf(ip, "link set lo up\n");
+	for (i = 0; i < DP_NPORTS; i++) {
+		fprintf(ip, "link add dpt%d type veth peer name dpt%dp\n", i, i);
+		fprintf(ip, "link set dpt%d up\n", i);
+		fprintf(ip, "link set dpt%dp up\n", i);
+	}
+	rc = pclose(ip);
+	cr_assert_eq(rc, 0, "ip -batch creating veth pairs (rc %d)", rc);
+	for (i = 0; i < DP_NPORTS; i++) {
+		char name[IFNAMSIZ];
+
+		snprintf(name, sizeof(name), "dpt%d", i);
+		dp.ifindex[i] = if_nametoindex(name);
+		snprintf(name, sizeof(name), "dpt%dp", i);
+		dp.peer_ifindex[i] = if_nametoindex(name);
+		cr_assert_gt(dp.ifindex[i], 0, "ifindex of dpt%d", i);
+		cr_assert_gt(dp.peer_ifindex[i], 0, "ifindex of dpt%dp", i);
+	}
+}
+
+/*
+ * A frame XDP-redirected into a veth is only taken when the peer runs NAPI,
+ * i.e. has an XDP program: give every node-side peer a two-instruction
+ * XDP_PASS so redirected frames reach its stack and our packet sockets.
+ */
+static void attach_peer_pass(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int i, err;
+
+	dp.pass_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "dpt_pass", "GPL", insns,
+				   2, NULL);
+	cr_assert_geq(dp.pass_fd, 0, "load XDP_PASS program: %s",
+		      strerror(errno));
+	for (i = 0; i < DP_NPORTS; i++) {
+		err = bpf_xdp_attach(dp.peer_ifindex[i], dp.pass_fd,
+				     XDP_FLAGS_DRV_MODE, NULL);
+		cr_assert_eq(err, 0, "attach XDP_PASS to dpt%dp: %s", i,
+			     strerror(-err));
+	}
+}
+
+static void open_sockets(void)
+{
+	int i;
+
+	for (i = 0; i < DP_NPORTS; i++) {
+		struct sockaddr_ll sll = {
+			.sll_family = AF_PACKET,
+			.sll_protocol = htons(ETH_P_ALL),
+			.sll_ifindex = dp.peer_ifindex[i],
+		};
+		int fd;
+
+		fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    htons(ETH_P_ALL));
+		cr_assert_geq(fd, 0, "packet socket: %s", strerror(errno));
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0,
+			     "bind packet socket to dpt%dp: %s", i,
+			     strerror(errno));
+		dp.sock[i] = fd;
+	}
+}
+
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		cr_assert_eq(bpf_map__set_pin_path(map, NULL), 0,
+			     "clear pin path of %s", bpf_map__name(map));
+}
+
+/* Point every map of the XDP object at the TC object's map. */
+static void share_maps(void)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, dp.xdp->obj) {
+		struct bpf_map *twin;
+		int err;
+
+		twin = bpf_object__find_map_by_name(dp.tc->obj,
+						    bpf_map__name(map));
+		if (!twin)
+			continue;	/* .rodata and friends stay private */
+		err = bpf_map__reuse_fd(map, bpf_map__fd(twin));
+		cr_assert_eq(err, 0, "reuse fd for %s: %s", bpf_map__name(map),
+			     strerror(-err));
+	}
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0,
+		     "map info: %s", strerror(errno));
+	return info.id;
+}
+
+static void load_objects(void)
+{
+	int err;
+
+	dp.tc = xpan_port_tc__open();
+	cr_assert_not_null(dp.tc, "open port_tc object");
+	unpin_all(dp.tc->obj);
+	err = xpan_port_tc__load(dp.tc);
+	cr_assert_eq(err, 0, "load port_tc (verifier): %s", strerror(-err));
+
+	dp.xdp = xpan_port_xdp__open();
+	cr_assert_not_null(dp.xdp, "open port_xdp object");
+	unpin_all(dp.xdp->obj);
+	share_maps();
+	err = xpan_port_xdp__load(dp.xdp);
+	cr_assert_eq(err, 0, "load port_xdp (verifier): %s", strerror(-err));
+
+	dp.ports_fd = bpf_map__fd(dp.tc->maps.xpan_ports);
+	dp.macs_fd = bpf_map__fd(dp.tc->maps.xpan_macs);
+	dp.bindings_fd = bpf_map__fd(dp.tc->maps.xpan_bindings);
+	dp.vlans_fd = bpf_map__fd(dp.tc->maps.xpan_vlans);
+	dp.flood_fd = bpf_map__fd(dp.tc->maps.xpan_flood);
+	dp.stats_fd = bpf_map__fd(dp.tc->maps.xpan_port_stats);
+	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_port_stats)),
+		     map_id(dp.stats_fd),
+		     "TC and XDP objects share xpan_port_stats");
+}
+
+static void binding_key(struct xpan_binding_key *key, __u16 vlan,
+			const char *ip)
+{
+	memset(key, 0, sizeof(*key));
+	key->vlan = vlan;
+	cr_assert_eq(inet_pton(AF_INET, ip, &key->ip4), 1, "parse %s", ip);
+}
+
+void dp_port_set(int port, __u32 flags)
+{
+	struct xpan_port val = {
+		.vlan = port_vlan[port],
+		.flags = flags,
+		.node_id = port + 1,
+	};
+	__u32 key = dp.ifindex[port];
+
+	memcpy(val.mac, dp_port_mac[port], 6);
+	cr_assert_eq(bpf_map_update_elem(dp.ports_fd, &key, &val, BPF_ANY), 0,
+		     "set xpan_ports[%d]: %s", port, strerror(errno));
+}
+
+void dp_port_del(int port)
+{
+	__u32 key = dp.ifindex[port];
+
+	cr_assert_eq(bpf_map_delete_elem(dp.ports_fd, &key), 0,
+		     "delete xpan_ports[%d]", port);
+}
+
+static size_t stats_size(void)
+{
+	return (size_t)libbpf_num_possible_cpus() *
+	       sizeof(struct xpan_port_stats);
+}
+
+static void stats_create(int port)
+{
+	struct xpan_port_stats *zero = calloc(1, stats_size());
+	__u32 key = dp.ifindex[port];
+
+	cr_assert_not_null(zero, "calloc");
+	cr_assert_eq(bpf_map_update_elem(dp.stats_fd, &key, zero, BPF_ANY), 0,
+		     "create xpan_port_stats[%d]: %s", port, strerror(errno));
+	free(zero);
+}
+
+void dp_stats_del(int port)
+{
+	__u32 key = dp.ifindex[port];
+
+	cr_assert_eq(bpf_map_delete_elem(dp.stats_fd, &key), 0,
+		     "delete xpan_port_stats[%d]", port);
+}
+
+bool dp_stats_present(int port)
+{
+	struct xpan_port_stats *v = malloc(stats_size());
+	__u32 key = dp.ifindex[port];
+	bool present;
+
+	cr_assert_not_null(v, "malloc");
+	present = bpf_map_lookup_elem(dp.stats_fd, &key, v) == 0;
+	free(v);
+	return present;
+}
+
+void dp_stats_read(int port, struct xpan_port_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, r;
+	struct xpan_port_stats *v = malloc(stats_size());
+	__u32 key = dp.ifindex[port];
+
+	cr_assert_not_null(v, "malloc");
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(dp.stats_fd, &key, v)) {
+		free(v);
+		return;
+	}
+	for (c = 0; c < ncpu; c++) {
+		sum->rx_packets += v[c].rx_packets;
+		sum->rx_bytes += v[c].rx_bytes;
+		sum->fwd_unicast += v[c].fwd_unicast;
+		sum->flooded += v[c].flooded;
+		sum->arp_replies += v[c].arp_replies;
+		sum->learned += v[c].learned;
+		for (r = 0; r < XPAN_DROP_MAX; r++)
+			sum->drops[r] += v[c].drops[r];
+	}
+	free(v);
+}
+
+bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out)
+{
+	struct xpan_binding_key key;
+
+	binding_key(&key, vlan, ip);
+	return bpf_map_lookup_elem(dp.bindings_fd, &key, out) == 0;
+}
+
+static void fill_maps(void)
+{
+	struct xpan_vlan v10 = { 0 }, v20 = { 0 };
+	__u32 key;
+	int i;
+
+	for (i = 0; i < DP_NPORTS; i++) {
+		struct xpan_mac_key mk = { 0 };
+		struct xpan_fwd fwd = {
+			.ifindex = dp.ifindex[i],
+			.vlan = port_vlan[i],
+		};
+		struct bpf_devmap_val dv = {
+			.ifindex = dp.ifindex[i],
+			.bpf_prog.fd =
+				bpf_program__fd(dp.xdp->progs.xpan_flood_egress),
+		};
+
+		dp_port_set(i, XPAN_PORT_F_ENABLED);
+		stats_create(i);
+		memcpy(mk.mac, dp_port_mac[i], 6);
+		cr_assert_eq(bpf_map_update_elem(dp.macs_fd, &mk, &fwd,
+						 BPF_ANY), 0,
+			     "set xpan_macs[%d]", i);
+		key = dp.ifindex[i];
+		cr_assert_eq(bpf_map_update_elem(dp.flood_fd, &key, &dv,
+						 BPF_ANY), 0,
+			     "add dpt%d with xpan_flood_egress to xpan_flood: %s",
+			     i, strerror(errno));
+		if (port_ip[i]) {
+			struct xpan_binding_key bk;
+			struct xpan_binding b = {
+				.flags = XPAN_BIND_F_STATIC,
+				.ifindex = dp.ifindex[i],
+			};
+
+			binding_key(&bk, port_vlan[i], port_ip[i]);
+			memcpy(b.mac, dp_port_mac[i], 6);
+			cr_assert_eq(bpf_map_update_elem(dp.bindings_fd, &bk,
+							 &b, BPF_ANY), 0,
+				     "set binding %s", port_ip[i]);
+		}
+		if (port_vlan[i] == 10)
+			v10.ifindex[v10.count++] = dp.ifindex[i];
+		else
+			v20.ifindex[v20.count++] = dp.ifindex[i];
+	}
+	key = 10;
+	cr_assert_eq(bpf_map_update_elem(dp.vlans_fd, &key, &v10, BPF_ANY), 0,
+		     "set xpan_vlans[10]");
+	key = 20;
+	cr_assert_eq(bpf_map_update_elem(dp.vlans_fd, &key, &v20, BPF_ANY), 0,
+		     "set xpan_vlans[20]");
+}
+
+void dp_setup(void)
+{
+	int i;
+
+	memset(&dp, 0, sizeof(dp));
+	for (i = 0; i < DP_NPORTS; i++)
+		dp.sock[i] = -1;
+	dp.pass_fd = -1;
+	libbpf_set_print(libbpf_print);
+	/* Everything below lives and dies with this namespace. */
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s",
+		     strerror(errno));
+	/* No IPv6 on the test links: no router solicitations in the way. */
+	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	make_links();
+	attach_peer_pass();
+	load_objects();
+	fill_maps();
+	open_sockets();
+}
+
+void dp_teardown(void)
+{
+	int i;
+
+	for (i = 0; i < DP_NPORTS; i++)
+		if (dp.sock[i] >= 0)
+			close(dp.sock[i]);
+	if (dp.pass_fd >= 0)
+		close(dp.pass_fd);
+	xpan_port_xdp__destroy(dp.xdp);
+	xpan_port_tc__destroy(dp.tc);
+	/* The veths go with the namespace when this process exits. */
+}
+
+/*
+ * XDP test runs cannot take frames shorter than an Ethernet header, but
+ * they accept metadata in front of the frame (ctx.data = its length, a
+ * multiple of 4 up to 32): a short frame is fed as metadata plus frame.
+ */
+static int run_xdp(int port, const void *in, size_t in_len, void *out,
+		   __u32 *out_len, __u32 *retval)
+{
+	__u8 buf[4096];
+	__u32 meta = 0;
+	struct xdp_md ctx = { .ingress_ifindex = dp.ifindex[port] };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	int err;
+
+	if (in_len < ETH_HLEN)
+		meta = (ETH_HLEN - in_len + 3) & ~3U;
+	cr_assert_leq(meta + in_len, sizeof(buf), "frame fits the buffer");
+	memset(buf, 0, meta);
+	memcpy(buf + meta, in, in_len);
+	ctx.data = meta;
+	ctx.data_end = meta + in_len;
+	opts.data_in = buf;
+	opts.data_size_in = meta + in_len;
+	opts.data_out = out;
+	opts.data_size_out = *out_len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	err = bpf_prog_test_run_opts(
+		bpf_program__fd(dp.xdp->progs.xpan_port_in), &opts);
+	if (err)
+		return -errno;
+	*retval = opts.retval;
+	/* data_out carries the metadata too; hand back the frame only. */
+	if (opts.data_size_out >= meta) {
+		memmove(out, (__u8 *)out + meta, opts.data_size_out - meta);
+		*out_len = opts.data_size_out - meta;
+	}
+	return 0;
+}
+
+static int run_tc(int port, const void *in, size_t in_len, void *out,
+		  __u32 *out_len, __u32 *retval)
+{
+	struct __sk_buff ctx = { .ifindex = dp.ifindex[port] };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	int err;
+
+	opts.data_in = in;
+	opts.data_size_in = in_len;
+	opts.data_out = out;
+	opts.data_size_out = *out_len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	err = bpf_prog_test_run_opts(bpf_program__fd(dp.tc->progs.xpan_port_in),
+				     &opts);
+	if (err)
+		return -errno;
+	*retval = opts.retval;
+	*out_len = opts.data_size_out;
+	return 0;
+}
+
+int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,
+	   void *out, __u32 *out_len, __u32 *retval)
+{
+	if (hook == DP_XDP)
+		return run_xdp(port, in, in_len, out, out_len, retval);
+	return run_tc(port, in, in_len, out, out_len, retval);
+}
+
+void dp_attach(enum dp_hook hook, int port)
+{
+	int err;
+
+	if (hook == DP_XDP) {
+		err = bpf_xdp_attach(dp.ifindex[port],
+				     bpf_program__fd(dp.xdp->progs.xpan_port_in),
+				     XDP_FLAGS_DRV_MODE, NULL);
+		cr_assert_eq(err, 0, "attach XDP xpan_port_in to dpt%d: %s",
+			     port, strerror(-err));
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, hook_opts,
+			    .ifindex = dp.ifindex[port],
+			    .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, tc_opts,
+			    .prog_fd = bpf_program__fd(dp.tc->progs.xpan_port_in));
+
+		err = bpf_tc_hook_create(&hook_opts);
+		cr_assert(err == 0 || err == -EEXIST,
+			  "create clsact on dpt%d: %s", port, strerror(-err));
+		err = bpf_tc_attach(&hook_opts, &tc_opts);
+		cr_assert_eq(err, 0, "attach TC xpan_port_in to dpt%d: %s",
+			     port, strerror(-err));
+	}
+}
+
+static int recv_frame(int port, __u8 *buf, size_t size)
+{
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	for (;;) {
+		n = recvfrom(dp.sock[port], buf, size, 0,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return -1;
+		if (from.sll_pkttype != PACKET_OUTGOING)
+			return (int)n;
+	}
+}
+
+void dp_sock_drain(void)
+{
+	__u8 buf[2048];
+	int i;
+
+	for (i = 0; i < DP_NPORTS; i++)
+		while (recv(dp.sock[i], buf, sizeof(buf), 0) >= 0)
+			;
+}
+
+int dp_sock_send(int port, const void *frame, size_t len)
+{
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = dp.peer_ifindex[port],
+		.sll_halen = 6,
+	};
+
+	memcpy(to.sll_addr, frame, 6);
+	return sendto(dp.sock[port], frame, len, 0, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)len ? 0 : -errno;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+bool dp_sock_expect(int port, const void *want, size_t len)
+{
+	long long deadline = now_ms() + DP_WAIT_MS;
+	__u8 buf[2048];
+	int n;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = dp.sock[port], .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		while ((n = recv_frame(port, buf, sizeof(buf))) >= 0)
+			if ((size_t)n == len && !memcmp(buf, want, len))
+				return true;
+		if (left <= 0)
+			return false;
+		poll(&pfd, 1, (int)left);
+	}
+}
+
+int dp_sock_pending(int port)
+{
+	__u8 buf[2048];
+	int n = 0;
+
+	while (recv_frame(port, buf, sizeof(buf)) >= 0)
+		n++;
+	return n;
+}
+
+bool dp_wait_rx(int port, __u64 before)
+{
+	long long deadline = now_ms() + DP_WAIT_MS;
+	struct xpan_port_stats s;
+
+	for (;;) {
+		dp_stats_read(port, &s);
+		if (s.rx_packets != before)
+			return true;
+		if (now_ms() > deadline)
+			return false;
+		usleep(1000);
+	}
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Test environment for the port programs: a private network namespace with
+ * four veth pairs (dpt0..dpt3, node-side peers dpt0p..dpt3p), both port
+ * objects loaded unpinned and sharing their maps, the maps filled with a
+ * small topology, and packet sockets on the peers to see what leaves a
+ * port. The namespace dies with the test process, devices and all.
+ *
+ * Topology (ingress of every table case is port 0):
+ *   port 0  dpt0  02:00:07:00:00:01  VLAN 10  10.10.0.1 (static binding)
+ *   port 1  dpt1  02:00:07:00:00:02  VLAN 10  10.10.0.2 (static binding)
+ *   port 2  dpt2  02:00:07:00:00:03  VLAN 20  10.20.0.3 (static binding)
+ *   port 3  dpt3  02:00:07:00:00:04  VLAN 10  no binding
+ */
+#ifndef DP_ENV_H
+#define DP_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "bpf/xpan_shared.h"
+
+#define DP_NPORTS 4
+
+enum dp_hook {
+	DP_TC,
+	DP_XDP,
+};
+
+struct dp_env {
+	struct xpan_port_tc *tc;
+	struct xpan_port_xdp *xdp;
+	int ifindex[DP_NPORTS];		/* host-side ports dptN */
+	int peer_ifindex[DP_NPORTS];	/* node-side peers dptNp */
+	int sock[DP_NPORTS];		/* AF_PACKET on each peer */
+	int pass_fd;			/* XDP_PASS program on the peers */
+	int ports_fd, macs_fd, bindings_fd, vlans_fd, flood_fd, stats_fd;
+};
+
+extern struct dp_env dp;
+extern const __u8 dp_port_mac[DP_NPORTS][6];
+
+/* Criterion fixtures: build and tear down everything above. */
+void dp_setup(void);
+void dp_teardown(void);
+
+/* Map helpers; all assert on failure. */
+void dp_port_set(int port, __u32 flags);
+void dp_port_del(int port);
+void dp_stats_del(int port);
+bool dp_stats_present(int port);
+void dp_stats_read(int port, struct xpan_port_stats *sum);
+bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out);
+
+/* BPF_PROG_TEST_RUN of xpan_port_in with port's ifindex as ingress. */
+int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,
+	   void *out, __u32 *out_len, __u32 *retval);
+
+/* Attach xpan_port_in of the given hook to port's host-side device. */
+void dp_attach(enum dp_hook hook, int port);
+
+/* Packet sockets on the peers. */
+void dp_sock_drain(void);
+int dp_sock_send(int port, const void *frame, size_t len);
+/*
+ * Waits (up to a generous cap, so a broken program fails instead of
+ * hanging) for a frame received on port's peer that equals want.
+ * Returns true when it came. Frames the peer itself sent are ignored.
+ */
+bool dp_sock_expect(int port, const void *want, size_t len);
+/* Frames received on port's peer right now, without waiting. */
+int dp_sock_pending(int port);
+
+/* Waits until port's rx_packets counter differs from before. */
+bool dp_wait_rx(int port, __u64 before);
+
+#endif
