@@ -19,7 +19,7 @@ line_of()
 bad_config()
 {
 	local c=$1 f=$XIT_TMP/bad-$1.yaml l
-	cp "$XIT_CFG" "$f"
+	cp "$GOOD" "$f"
 	case $c in
 	yaml)	# an unclosed flow mapping
 		l=$(line_of "$f" 'name: red')
@@ -43,7 +43,7 @@ bad_config()
 		l=$(line_of "$f" 'name: r2')
 		sed -i "$((l + 5))s/ips: .*/ips: [10.10.0.300\\/24]/" "$f"; LO=$l; HI=$((l + 6)) ;;
 	esac
-	cmp -s "$f" "$XIT_CFG" && xit_fatal "bad_config $c did not change the file"
+	cmp -s "$f" "$GOOD" && xit_fatal "bad_config $c did not change the file"
 	BAD=$f
 }
 CASES="yaml vlan dupname port serial key ip"
@@ -99,6 +99,8 @@ for mode in tc xdp; do
 	xit_mount_bpffs
 	xit_topology
 	xit_config "$mode"
+	GOOD=$XIT_TMP/good.yaml
+	cp "$XIT_CFG" "$GOOD"
 
 	# 1. Fresh machine: nothing may be created.
 	for c in $CASES; do
@@ -140,7 +142,6 @@ for mode in tc xdp; do
 	xit_expect_ok "$mode: r1 pings r2 before the bad reloads" \
 		xit_ns r1 ping -c 2 -i 0.2 -W 2 10.10.0.2
 	nodes0=$(nodes_json)
-	cp "$XIT_CFG" "$XIT_TMP/good.yaml"
 
 	bad_config vlan
 	cp "$BAD" "$XIT_CFG"
@@ -173,7 +174,7 @@ for mode in tc xdp; do
 	xit_expect_ok "$mode: b1 still pings b2 after the bad reloads" \
 		xit_ns b1 ping -c 2 -i 0.2 -W 2 10.20.0.2
 
-	cp "$XIT_TMP/good.yaml" "$XIT_CFG"
+	cp "$GOOD" "$XIT_CFG"
 	xit_expect_ok "$mode: xpan reload with the good config again succeeds" xit_xpan reload
 	xit_expect_eq "$mode: show nodes unchanged after the good reload" "$(nodes_json)" "$nodes0"
 
