@@ -14,6 +14,7 @@
 #include "bpf/xpan_shared.h"
 #include "drop_names.h"
 #include "loader/cli.h"
+#include "loader/output.h"
 
 #define XPAN_BIN "build/xpan"
 
@@ -362,4 +363,41 @@ Test(drop_names, label_falls_back_to_number)
 	snprintf(want, sizeof(want), "reason_%u", XPAN_DROP_MAX + 3);
 	cr_assert_str_eq(xpan_drop_label(XPAN_DROP_MAX + 3, buf, sizeof(buf)),
 			 want);
+}
+
+/* ---- one call site, two formats ---- */
+
+static char *render_row(bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out o;
+
+	cr_assert_eq(out_open(&o, f, json, false), 0);
+	out_text(&o, "%-6s%s\n", "NAME", "FLAGS");
+	out_arr_start(&o, NULL);
+	out_obj_start(&o, NULL);
+	out_str(&o, "name", "%-6s", "a\"b");
+	out_uint(&o, "vlan", NULL, 10);
+	out_arr_start(&o, "flags");
+	out_elem_str(&o, "%s", "enabled");
+	out_arr_end(&o);
+	out_bool(&o, "ok", " %s\n", true);
+	out_obj_end(&o);
+	out_arr_end(&o);
+	out_close(&o);
+	fclose(f);
+	return buf;
+}
+
+Test(output, text_and_json_from_the_same_calls)
+{
+	char *text = render_row(false), *json = render_row(true);
+
+	cr_assert_str_eq(text, "NAME  FLAGS\na\"b   enabled yes\n");
+	cr_assert_str_eq(json,
+			 "[{\"name\":\"a\\\"b\",\"vlan\":10,\"flags\":[\"enabled\"],\"ok\":true}]\n");
+	free(text);
+	free(json);
 }
