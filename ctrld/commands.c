@@ -76,7 +76,7 @@ static const char *node_state(const struct ctrld *c, size_t i, int *ifindex)
 	*ifindex = (int)if_nametoindex(n->port);
 	if (!*ifindex)
 		return "port-missing";
-	if (*ifindex != c->rt[i].ifindex || !port_attached(*ifindex, n->datapath))
+	if (*ifindex != c->rt[i].ifindex || !port_attached(c, *ifindex, n->datapath))
 		return "detached";
 	return "active";
 }
@@ -91,7 +91,7 @@ static bool all_attached(const struct ctrld *c, size_t *present,
 		if (!ifindex)
 			continue;
 		(*present)++;
-		if (port_attached(ifindex, c->cfg.nodes[i].datapath))
+		if (port_attached(c, ifindex, c->cfg.nodes[i].datapath))
 			(*attached)++;
 	}
 	return *present == *attached;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 #include "config.h"
 #include "state.h"
@@ -29,6 +30,7 @@ struct ctrld {
 	struct node_rt *rt;		/* parallel to cfg.nodes */
 	struct xpan_state *st;
 	struct xpan_dp *dp;
+	__u32 ports_map_id;		/* our xpan_ports, to tell instances apart */
 	int lock_fd;
 	int listen_fd;
 	int sig_fd;
@@ -54,8 +56,11 @@ bool ctrld_ports_changed(const struct ctrld *c);
 
 /* reconcile.c: make the maps match cfg/rt; never clears a map wholesale. */
 int reconcile_maps(struct ctrld *c, char *err, size_t errlen);
-/* Is the node's xpan_port_in attached on the hook its datapath names? */
-bool port_attached(int ifindex, int datapath);
+/*
+ * Is this dataplane instance's xpan_port_in (the one using our xpan_ports)
+ * attached on the hook the datapath names?
+ */
+bool port_attached(const struct ctrld *c, int ifindex, int datapath);
 
 /* nodenet.c */
 int nodenet_prepare_port(const char *port, char *err, size_t errlen);

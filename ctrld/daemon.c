@@ -107,7 +107,7 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 		if (!rt->ifindex)
 			continue;
 		present++;
-		if (port_attached(rt->ifindex, n->datapath))
+		if (port_attached(c, rt->ifindex, n->datapath))
 			attached++;
 		if (!n->netns[0])
 			continue;

@@ -215,6 +215,7 @@ static int start(struct ctrld *c)
 			c->cfg.bpffs, strerror(-ret));
 		return EXIT_RUNTIME;
 	}
+	c->ports_map_id = xpan_dp_map_id(xpan_dp_maps(c->dp)->ports);
 	c->rt = calloc(c->cfg.n_nodes + 1, sizeof(*c->rt));
 	if (!c->rt) {
 		pr_warn("out of memory\n");

@@ -26,11 +26,12 @@ struct want_binding {
 	struct xpan_binding val;
 };
 
-bool port_attached(int ifindex, int datapath)
+bool port_attached(const struct ctrld *c, int ifindex, int datapath)
 {
 	struct xpan_dp_port_state ps;
 
-	if (ifindex <= 0 || xpan_dp_query(ifindex, &ps))
+	if (ifindex <= 0 ||
+	    xpan_dp_query_owned(ifindex, c->ports_map_id, &ps))
 		return false;
 	return datapath == XPAN_DP_XDP ? ps.xdp : ps.tc;
 }
@@ -146,7 +147,7 @@ static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 			return ret;
 		*changes += ret;
 		ensure_stats(m->port_stats, ifindex);
-		if (port_attached(ifindex, n->datapath))
+		if (port_attached(c, ifindex, n->datapath))
 			continue;
 		ret = xpan_dp_attach(c->dp, ifindex, n->datapath);
 		if (ret) {
