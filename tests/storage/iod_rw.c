@@ -75,6 +75,9 @@ static uint64_t capacity(void)
 		rc = scsi_datain_unmarshall(t);
 		if (rc)
 			n = rc->returned_lba + 1;
+	} else {
+		fprintf(stderr, "READ CAPACITY(16) failed: %s\n",
+			iscsi_get_error(iscsi));
 	}
 	if (t)
 		scsi_free_scsi_task(t);
@@ -196,6 +199,9 @@ int main(int argc, char **argv)
 			iscsi_get_error(iscsi));
 		return 2;
 	}
+	/* a stream must end when the target dies, not reconnect */
+	iscsi_set_noautoreconnect(iscsi, 1);
+	iscsi_set_timeout(iscsi, 10);
 	if (!strcmp(argv[3], "roundtrip"))
 		ret = roundtrip(strtoull(argv[4], NULL, 0));
 	else if (!strcmp(argv[3], "stream"))
