@@ -79,6 +79,8 @@ down()
 		ip link del "xp-$n" 2>/dev/null
 	done
 	rm -rf "$D"
+	# The daemons' socket directory, when nothing else uses it.
+	rmdir /run/xpan 2>/dev/null
 	say "down: namespaces, ports, pins, daemons and build/demo removed"
 }
 
@@ -109,7 +111,7 @@ nodes:
     ifname: eth0
     vlan: red
     ips: [10.10.0.2/24]
-    datapath: xdp
+    datapath: tc
   - name: n3
     port: xp-n3
     netns: demo-n3
@@ -123,7 +125,7 @@ nodes:
     ifname: eth0
     vlan: blue
     ips: [10.20.0.4/24]
-    datapath: tc
+    datapath: tc          # or xdp: the hook is chosen per node
 # Service clusters (one IP in front of several nodes) come in a later
 # issue; this is where they will go:
 # clusters:
@@ -228,7 +230,12 @@ Try:
   build/xpan status
   build/xpan show nodes                 # add -j for JSON
   ip netns exec demo-n1 ping -c3 10.10.0.2        # same VLAN (red): works
+  ip netns exec demo-n3 ping -c3 10.20.0.4        # blue: works
   ip netns exec demo-n1 ping -c3 -W1 10.20.0.3    # other VLAN (blue): nothing
+  # even when n1 forges its way in (blue address, static ARP entry):
+  ip netns exec demo-n1 ip addr add 10.20.0.99/24 dev eth0
+  ip netns exec demo-n1 ip neigh add 10.20.0.3 lladdr \$(build/xpan show nodes -j | jq -r '.[] | select(.name=="n3").mac') dev eth0
+  ip netns exec demo-n1 ping -c3 -W1 10.20.0.3    # dropped: other_vlan in show stats
   build/xpan show stats                 # per-port counters, drops by reason
   bpftool map dump pinned $BPFFS/xpan_ports
 EOF
