@@ -57,6 +57,17 @@ static __always_inline void ctx_pull_headers(struct xdp_md *ctx, __u32 len)
 	(void)len;
 }
 
+/*
+ * A tag is still in the frame at XDP (veth and NICs without rx VLAN
+ * offload; with offload the tag is only in the descriptor), so the port
+ * logic's EtherType check sees it.
+ */
+static __always_inline bool ctx_vlan_offloaded(const struct xdp_md *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
 static __always_inline int ctx_redirect(struct xdp_md *ctx, __u32 ifindex)
 {
 	(void)ctx;
@@ -140,6 +151,15 @@ static __always_inline void ctx_pull_headers(struct __sk_buff *ctx, __u32 len)
 	if (head >= len || head >= ctx->len)
 		return;
 	bpf_skb_pull_data(ctx, len < ctx->len ? len : ctx->len);
+}
+
+/*
+ * The stack strips an 802.1Q/802.1ad tag into skb metadata before TC
+ * ingress runs (skb_vlan_untag), so a tagged frame looks untagged here.
+ */
+static __always_inline bool ctx_vlan_offloaded(const struct __sk_buff *ctx)
+{
+	return ctx->vlan_present;
 }
 
 static __always_inline int ctx_redirect(struct __sk_buff *ctx, __u32 ifindex)

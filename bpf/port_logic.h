@@ -154,6 +154,9 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 		return port_drop(st, XPAN_DROP_MALFORMED);
 	if (!mac_eq(eth->h_source, port->mac))
 		return port_drop(st, XPAN_DROP_SPOOFED_SRC);
+	/* Nodes send untagged; the VLAN is the port's, not theirs. */
+	if (ctx_vlan_offloaded(ctx))
+		return port_drop(st, XPAN_DROP_TAGGED);
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		if (parse_iphdr(&cur, end, &iph) < 0)
@@ -175,7 +178,6 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 		return port_unicast(ctx, eth, port, ingress, st);
 	} else if (proto == bpf_htons(ETH_P_8021Q) ||
 		   proto == bpf_htons(ETH_P_8021AD)) {
-		/* Nodes send untagged; the VLAN is the port's, not theirs. */
 		return port_drop(st, XPAN_DROP_TAGGED);
 	}
 
