@@ -17,9 +17,26 @@ seq_reached()
 	[ "$(last_seq "$1")" -ge "$2" ] 2>/dev/null
 }
 
+# "port prog_id" for every port, from the kernel: a restart must reuse the
+# pinned programs, not load and attach new ones.
+prog_ids()
+{
+	local n port
+	for n in "${XIT_NODES[@]}"; do
+		port=$(xit_port "$n")
+		if [ "$1" == xdp ]; then
+			echo "$port $(ip -j link show dev "$port" | jq -r '.[0].xdp.prog.id // "none"')"
+		else
+			echo "$port $(tc -j filter show dev "$port" ingress |
+				jq -r '[.[] | .options.prog.id // empty] | join(",")')"
+		fi
+	done
+}
+
 for mode in tc xdp; do
 	xit_platform_up "$mode"
 	macs0=$(xit_node_macs)
+	progs0=$(prog_ids "$mode")
 	xit_expect_eq "$mode: show nodes lists five nodes" "$(wc -l <<<"$macs0")" 5
 
 	log=$XIT_TMP/ping-$mode.log
@@ -51,6 +68,9 @@ for mode in tc xdp; do
 	macs1=$(xit_node_macs)
 	xit_expect_eq "$mode: node MACs identical after kill -9 and restart" \
 		"$macs1" "$macs0"
+	progs1=$(prog_ids "$mode")
+	xit_expect_eq "$mode: ports run the same program instances after the restart" \
+		"$progs1" "$progs0"
 	xit_expect_ok "$mode: r1 pings r3 after the restart" \
 		xit_ns r1 ping -c 2 -i 0.2 -W 2 10.10.0.3
 
