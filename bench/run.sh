@@ -524,7 +524,7 @@ jstr() { printf '"%s"' "$(sed 's/\\/\\\\/g; s/"/\\"/g' <<<"$1")"; }
 jnum() { case $1 in ''|n/a|-) printf null ;; *) printf '%s' "$1" ;; esac; }
 jmet() { case $1 in yes) printf true ;; no) printf false ;; *) printf null ;; esac; }
 {
-	printf '{"date":%s,"host":%s,"cpus":%d,"reps":%d,"driver":%s,' \
+	printf '{"date":%s,"kernel":%s,"cpus":%d,"reps":%d,"driver":%s,' \
 		"$(jstr "$(date -u +%FT%TZ)")" "$(jstr "$(uname -r)")" "$(nproc)" "$REPS" "$(jstr "$DRIVER")"
 	printf '"loadavg_end":%s,"rows":[' "$(jstr "$(cut -d' ' -f1-3 /proc/loadavg)")"
 	sep=
@@ -542,7 +542,13 @@ jmet() { case $1 in yes) printf true ;; no) printf false ;; *) printf null ;; es
 			"$([ "$t" == - ] && echo null || jstr "$t")" "$(jmet "$me")"
 		sep=,
 	done
-	printf '],"samples":{'
+	printf '],"rate_wall_mpps":{'
+	sep=
+	for cfg in "${CONFIGS[@]}"; do
+		printf '%s%s:%s' "$sep" "$(jstr "$cfg")" "$(jnum "$(median "rate_wall:$cfg" | fmt_unit Mpps)")"
+		sep=,
+	done
+	printf '},"samples":{'
 	sep=
 	for k in $(printf '%s\n' "${!S[@]}" | sort); do
 		printf '%s%s:[%s]' "$sep" "$(jstr "$k")" "$(sed 's/^ *//; s/ \+/,/g' <<<"${S[$k]}")"
