@@ -17,7 +17,7 @@
 
 /* What this target offers. */
 #define IOD_MAX_RECV_DSL	262144u
-#define IOD_MAX_BURST		(16u << 20)
+#define IOD_MAX_BURST		16776192u	/* 2^24 - 1024: the key's range ends at 2^24 - 1 */
 #define IOD_FIRST_BURST		262144u
 #define IOD_MAX_R2T		1u	/* one R2T sequence at a time per task */
 

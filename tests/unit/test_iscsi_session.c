@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A connection driven over a socketpair: login, commands through the
+ * io_uring, and malformed input, which must get a reject, a CHECK
+ * CONDITION or a closed connection, never a crash.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "iodaemon/session.h"
+
+static char dir[64];
+static struct iod_config cfg;
+static struct lun_map map;
+static struct iod_server srv;
+static struct iscsi_conn *conn;
+static int peer;
+static uint32_t cmdsn, itt = 1;
+
+static void setup(void)
+{
+	static const char *fmt =
+		"nodes:\n  - name: n1\n"
+		"storage:\n  pool: [%s]\n  luns:\n"
+		"    - { node: n1, lun: 0, backing: a.img }\n";
+	char doc[512], path[128], err[512];
+	struct timeval tv = { .tv_sec = 10 };
+	int sv[2];
+	FILE *f;
+
+	strcpy(dir, "/tmp/iodsess.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.img", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), 1 << 20), 0);
+	fprintf(f, "hello");
+	fclose(f);
+	snprintf(doc, sizeof(doc), fmt, dir);
+	cr_assert_eq(iod_config_parse(&cfg, "t.yaml", doc, strlen(doc), err,
+				      sizeof(err)), 0, "%s", err);
+	cr_assert_eq(lun_map_build(&map, &cfg, err, sizeof(err)), 0, "%s", err);
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	srv.map = &map;
+	srv.tpgt = 1;
+	srv.next_tsih = 1;
+	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	cr_assert_geq(srv.epfd, 0);
+	cr_assert_eq(iod_ring_init(&srv.ring, 16), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	/* a hung target fails the test instead of hanging it */
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	conn = iscsi_conn_new(&srv, sv[0]);
+	cr_assert_not_null(conn);
+	peer = sv[1];
+	cmdsn = 1;
+}
+
+static void teardown(void)
+{
+	char path[128];
+
+	while (srv.conns)
+		iscsi_conn_close(srv.conns);
+	iod_ring_exit(&srv.ring);
+	close(srv.epfd);
+	close(peer);
+	lun_map_free(&map);
+	iod_config_free(&cfg);
+	snprintf(path, sizeof(path), "%s/a.img", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+TestSuite(session, .init = setup, .fini = teardown);
+
+/* Lets the connection read what the peer sent and finish its I/O. */
+static void pump(void)
+{
+	struct io_uring_cqe *cqe;
+
+	if (!srv.conns)
+		return;
+	iscsi_conn_event(conn, EPOLLIN);
+	while (srv.ring.inflight) {
+		iod_ring_submit(&srv.ring);
+		cr_assert_eq(io_uring_wait_cqe(&srv.ring.ring, &cqe), 0);
+		iod_ring_reap(&srv.ring);
+	}
+	if (srv.conns)
+		iscsi_conn_event(conn, EPOLLOUT);
+}
+
+static void send_pdu(uint8_t *bhs, const void *data, uint32_t len)
+{
+	static const uint8_t pad[4];
+
+	put_be24(bhs + 5, len);
+	cr_assert_eq(write(peer, bhs, 48), 48);
+	if (len) {
+		cr_assert_eq(write(peer, data, len), (ssize_t)len);
+		if (iscsi_pad4(len) != len)
+			cr_assert_eq(write(peer, pad, iscsi_pad4(len) - len),
+				     (ssize_t)(iscsi_pad4(len) - len));
+	}
+	pump();
+}
+
+/* Reads one PDU; returns its data length, -1 on EOF. */
+static int recv_pdu(uint8_t *bhs, uint8_t *data, size_t cap)
+{
+	uint32_t len, got = 0;
+	ssize_t n;
+
+	while (got < 48) {
+		n = read(peer, bhs + got, 48 - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	len = get_be24(bhs + 5);
+	cr_assert_leq(iscsi_pad4(len), cap);
+	for (got = 0; got < iscsi_pad4(len); got += n) {
+		n = read(peer, data + got, iscsi_pad4(len) - got);
+		cr_assert_gt(n, 0);
+	}
+	return len;
+}
+
+static void login(void)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=None\0";
+	uint8_t bhs[48] = { ISCSI_OP_LOGIN_REQ | ISCSI_OP_IMMEDIATE,
+			    ISCSI_LOGIN_TRANSIT | 1 << 2 | 3 }, data[8192];
+
+	bhs[8] = 0x40;			/* ISID */
+	put_be32(bhs + 16, itt++);
+	put_be32(bhs + 24, cmdsn);
+	send_pdu(bhs, keys, sizeof(keys) - 1);
+	cr_assert_geq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_LOGIN_RSP);
+	cr_assert_eq(bhs[36], 0, "login status class %u detail %u", bhs[36],
+		     bhs[37]);
+	cr_assert_neq(get_be16(bhs + 14), 0, "TSIH assigned");
+	cr_assert(conn->full_feature);
+}
+
+static void scsi_cmd(uint8_t flags, uint64_t lun, uint32_t edtl,
+		     const uint8_t *cdb, const void *imm, uint32_t len)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | flags };
+
+	put_be64(bhs + 8, lun);
+	put_be32(bhs + 16, itt++);
+	put_be32(bhs + 20, edtl);
+	put_be32(bhs + 24, cmdsn++);
+	memcpy(bhs + 32, cdb, 16);
+	send_pdu(bhs, imm, len);
+}
+
+Test(session, read_and_write_through_the_ring)
+{
+	uint8_t cdb[16] = { 0x28 }, bhs[48], data[8192], blk[512];
+
+	login();
+	put_be16(cdb + 7, 1);
+	scsi_cmd(ISCSI_CMD_READ, 0, 512, cdb, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 512);
+	cr_assert_eq(bhs[0], ISCSI_OP_DATA_IN);
+	cr_assert(bhs[1] & ISCSI_DATAIN_STATUS, "status phase-collapsed");
+	cr_assert_eq(bhs[3], SCSI_STATUS_GOOD);
+	cr_assert(!memcmp(data, "hello", 5), "data from the backing file");
+
+	memset(blk, 'w', sizeof(blk));
+	cdb[0] = 0x2a;
+	scsi_cmd(ISCSI_CMD_WRITE, 0, 512, cdb, blk, 512);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	cr_assert_eq(bhs[3], SCSI_STATUS_GOOD);
+	cdb[0] = 0x28;
+	scsi_cmd(ISCSI_CMD_READ, 0, 512, cdb, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 512);
+	cr_assert(!memcmp(data, blk, 512));
+	cr_assert_eq(map.luns[0].stats.writes, 1);
+	cr_assert_eq(map.luns[0].stats.reads, 2);
+}
+
+Test(session, check_conditions)
+{
+	uint8_t cdb[16] = { 0x28 }, bhs[48], data[8192];
+
+	login();
+	put_be16(cdb + 7, 1);
+	scsi_cmd(ISCSI_CMD_READ, 0x0005000000000000ull, 512, cdb, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 2 + SCSI_SENSE_LEN);
+	cr_assert_eq(bhs[3], SCSI_STATUS_CHECK_CONDITION);
+	cr_assert_eq(sense_asc(data + 2), ASC_LUN_NOT_SUPPORTED);
+	put_be32(cdb + 2, 5000);	/* beyond 1 MiB */
+	scsi_cmd(ISCSI_CMD_READ, 0, 512, cdb, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 2 + SCSI_SENSE_LEN);
+	cr_assert_eq(sense_key(data + 2), SK_ILLEGAL_REQUEST);
+	cr_assert_eq(sense_asc(data + 2), ASC_LBA_OUT_OF_RANGE);
+	cr_assert(bhs[1] & 0x02, "nothing sent: underflow");
+	cr_assert_eq(get_be32(bhs + 44), 512);
+}
+
+Test(session, nop_and_reject)
+{
+	uint8_t bhs[48] = { ISCSI_OP_NOP_OUT | ISCSI_OP_IMMEDIATE,
+			    ISCSI_FLAG_FINAL }, data[64];
+
+	login();
+	put_be32(bhs + 16, 77);
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	put_be32(bhs + 24, cmdsn);
+	send_pdu(bhs, "ping", 4);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 4);
+	cr_assert_eq(bhs[0], ISCSI_OP_NOP_IN);
+	cr_assert_eq(get_be32(bhs + 16), 77);
+	cr_assert(!memcmp(data, "ping", 4));
+
+	memset(bhs, 0, sizeof(bhs));
+	bhs[0] = 0x1c;			/* no such opcode */
+	bhs[1] = 0x80;
+	send_pdu(bhs, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 48);
+	cr_assert_eq(bhs[0], ISCSI_OP_REJECT);
+	cr_assert_eq(bhs[2], ISCSI_REJECT_CMD_NOT_SUPPORTED);
+	cr_assert_eq(data[0], 0x1c, "rejected header echoed");
+
+	/* Data-Out for a task that does not exist is dropped quietly */
+	memset(bhs, 0, sizeof(bhs));
+	bhs[0] = ISCSI_OP_DATA_OUT;
+	bhs[1] = 0x80;
+	put_be32(bhs + 16, 999);
+	send_pdu(bhs, "xxxx", 4);
+	cr_assert_not_null(srv.conns, "connection still up");
+}
+
+Test(session, garbage_before_login_closes)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD }, data[64];
+
+	send_pdu(bhs, NULL, 0);
+	cr_assert_null(srv.conns, "connection dropped");
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), -1);
+}
+
+Test(session, oversized_segment_closes)
+{
+	uint8_t bhs[48] = { ISCSI_OP_TEXT_REQ, 0x80 }, data[64];
+
+	login();
+	put_be24(bhs + 5, 1u << 23);	/* more than we declared */
+	cr_assert_eq(write(peer, bhs, 48), 48);
+	pump();
+	cr_assert_null(srv.conns);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 48, "reject first");
+	cr_assert_eq(bhs[0], ISCSI_OP_REJECT);
+}
+
+Test(session, bad_login_refused)
+{
+	static const char keys[] = "InitiatorName=iqn.2026-11.io.xpan:evil\0"
+				   "TargetName=iqn.2026-11.io.xpan:storage\0";
+	uint8_t bhs[48] = { ISCSI_OP_LOGIN_REQ | ISCSI_OP_IMMEDIATE,
+			    ISCSI_LOGIN_TRANSIT | 1 << 2 | 3 }, data[256];
+
+	send_pdu(bhs, keys, sizeof(keys) - 1);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[36], 2, "initiator error class");
+	cr_assert_eq(bhs[37], 2, "authorization failure");
+	cr_assert_null(srv.conns);
+}
