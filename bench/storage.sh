@@ -11,6 +11,9 @@
 #   -s  backing file size (default 1G)
 #   -q  queue depth of the 4 KiB runs (default 32)
 #   -Q  queue depth of the 1 MiB runs (default 8)
+#   -P  do not pin: by default (2+ CPUs) the client runs on CPU 0 and the
+#       target (every thread of it) or fio on CPU 1, so each side gets one
+#       core and a target's CPU cost per command decides its rate
 #
 # Needs root (tgtd), build/xpan-iod, tgt, fio and libiscsi-dev (for the
 # load generator bench/storage/xs_load.c). Portals 127.0.0.1:3310 (xpan-iod)
@@ -22,13 +25,15 @@ SECS=6
 SIZE=1G
 QD=32
 QD_SEQ=8
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
-while getopts "t:s:q:Q:h" o; do
+PIN=1
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "t:s:q:Q:Ph" o; do
 	case $o in
 	t) SECS=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	q) QD=$OPTARG ;;
 	Q) QD_SEQ=$OPTARG ;;
+	P) PIN=0 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -104,6 +109,16 @@ fi
 DIRECT=1
 dd if="$DISK" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null || DIRECT=0
 
+[ "$(nproc)" -ge 2 ] || PIN=0
+CLIENT_CPU=()
+SERVER_CPU=()
+if [ $PIN -eq 1 ]; then
+	CLIENT_CPU=(taskset -c 0)
+	SERVER_CPU=(taskset -c 1)
+fi
+# every thread of a running process (tgtd starts its I/O threads late)
+pin_server() { [ $PIN -eq 0 ] || taskset -a -c -p 1 "$1" >/dev/null; }
+
 # ---- targets ----
 wait_port()
 {
@@ -176,7 +191,8 @@ measure_iscsi()		# system pid url name rw bs qd unit
 	local sys=$1 pid=$2 url=$3 name=$4 rw=$5 bs=$6 qd=$7 unit=$8 out c0 c1 ops v
 	sync "$DISK"
 	c0=$(cpu_ticks "$pid")
-	out=$("$LOAD" -j -i $INITIATOR -w "$rw" -b "$bs" -q "$qd" -t "$SECS" "$url" 2>"$B/load.err")
+	pin_server "$pid"
+	out=$("${CLIENT_CPU[@]}" "$LOAD" -j -i $INITIATOR -w "$rw" -b "$bs" -q "$qd" -t "$SECS" "$url" 2>"$B/load.err")
 	c1=$(cpu_ticks "$pid")
 	ops=$(json_field ops <<<"$out")
 	if [ -z "$ops" ] || [ "$ops" = 0 ] || grep -q '"errors":[1-9]' <<<"$out"; then
@@ -193,7 +209,7 @@ measure_fio()		# system direct name rw bs qd unit
 {
 	local sys=$1 direct=$2 name=$3 rw=$4 bs=$5 qd=$6 unit=$7 out v
 	sync "$DISK"
-	out=$(fio --name="$name" --filename="$DISK" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+	out=$("${SERVER_CPU[@]}" fio --name="$name" --filename="$DISK" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--direct="$direct" --ioengine=io_uring --runtime="$SECS" --time_based \
 		--randseed=1 --output-format=json 2>"$B/fio.err")
 	v=$(python3 -c '
@@ -207,7 +223,7 @@ print("%.0f" % d["iops"] if sys.argv[2] == "IOPS" else "%.1f" % (d["bw_bytes"] /
 }
 
 START=$(date +%s)
-say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${SECS}s per run, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT"
+say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${SECS}s per run, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT, pinned=$PIN"
 FAILED=()
 start_tgt || FAILED+=("tgt setup")
 start_iod || FAILED+=("xpan-iod setup")
@@ -284,8 +300,8 @@ jnum() { case $1 in ''|n/a) printf null ;; *) printf '%s' "$1" ;; esac; }
 {
 	printf '{"date":"%s","kernel":"%s","cpus":%d,"loadavg_end":"%s",' \
 		"$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '"seconds_per_run":%s,"file_size":"%s","qd_4k":%s,"qd_1m":%s,"fio_direct":%s,' \
-		"$SECS" "$SIZE" "$QD" "$QD_SEQ" "$DIRECT"
+	printf '"seconds_per_run":%s,"file_size":"%s","qd_4k":%s,"qd_1m":%s,"fio_direct":%s,"pinned":%s,' \
+		"$SECS" "$SIZE" "$QD" "$QD_SEQ" "$DIRECT" "$PIN"
 	printf '"client":"bench/storage/xs_load.c (libiscsi, one connection)","rows":['
 	sep=
 	for r in "${ROWS[@]}"; do
