@@ -10,9 +10,9 @@
 #   2. the forwarding rate of 64-byte frames from node A to node B through
 #      the host-side ports: live frames generated in A, counted and dropped
 #      by XDP on B's eth0; peers: Linux bridge, bare redirect at the hook;
-#   3. TCP throughput A -> B with iperf3; peer: Linux bridge.
+#   3. TCP throughput A -> B with iperf3; peers: Linux bridge, bare redirect.
 # Peers and xpan take turns within each repetition, so a colleague's build
-# slows them alike; each figure is the median over the repetitions.
+# slows them alike; each figure is the median over all samples.
 # Prints a table (metric | xpan | peer | ratio | target | met?) and writes
 # the same as JSON to build/bench/results.json. See docs/bench.md.
 set -u
@@ -22,7 +22,6 @@ B=$TOP/build
 XB=$B/bench/xb
 XBDP=$B/bench/xb-dp
 CTRLD=$B/xpan-ctrld
-XPAN=$B/xpan
 RESULTS=$B/bench/results.json
 
 REPS=3
@@ -33,7 +32,7 @@ TESTRUN_REPEAT=1000000
 USE_LOADER=0
 DO_TCP=1
 DO_STORAGE=1
-GEN_CPU=1
+GEN_CPU=$(( $(nproc) - 1 ))	# the last CPU: generator, port and sink all run there
 
 usage()
 {
