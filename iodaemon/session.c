@@ -778,7 +778,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 			} else {
 				if (imm > t->dout_want)
 					imm = t->dout_want;
-				memcpy(t->dout, pdu->data, imm);
+				if (imm)
+					memcpy(t->dout, pdu->data, imm);
 				t->dout_got = imm;
 				t->r2t_next = t->unsol_len;
 			}
