@@ -41,6 +41,7 @@ struct iod_lun {
 	bool shared;
 	struct scsi_dev sdev;
 	struct iod_stats stats;
+	const void *rsv6;	/* I_T nexus holding RESERVE(6), or NULL */
 };
 
 struct iod_node {

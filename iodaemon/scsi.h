@@ -79,7 +79,9 @@ struct scsi_req {
 	uint64_t nblk;
 	bool fua;
 	bool unmap;		/* WRITE SAME with UNMAP */
-	uint8_t bytchk;		/* VERIFY */
+	uint8_t bytchk;		/* VERIFY; CAW/ORWRITE: 1 in the write phase */
+	bool orwrite;		/* SCSI_IO_CAW runs ORWRITE: data |= dout */
+	bool write_data;	/* write phase writes data, not dout's half */
 	struct scsi_range *ranges;	/* UNMAP, malloc()ed */
 	uint32_t nranges;
 };

@@ -21,6 +21,7 @@ static const struct scsi_dev no_dev;
 static void task_start_io(struct iscsi_task *t);
 static void task_respond(struct iscsi_task *t);
 static void task_free(struct iscsi_task *t);
+static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n);
 
 /* ---- output ---- */
 
@@ -238,6 +239,7 @@ void iscsi_conn_close(struct iscsi_conn *c)
 			c->peer, c->initiator, c->node ? c->node->name : "-",
 			(unsigned long long)c->cmds);
 	c->dead = true;
+	rsv6_drop(c, c->node);	/* I_T nexus loss releases RESERVE(6) */
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
@@ -497,10 +499,13 @@ static void io_finish(struct iscsi_task *t, int res)
 		return;
 	}
 	if (scsi_complete(&t->lun->sdev, &t->req, res, dout)) {
-		/* COMPARE AND WRITE matched: write the second half */
-		if (start_rw(t, true, t->dout + (t->req.nblk <<
-						 SCSI_BLOCK_SHIFT),
-			     t->req.lba, t->req.nblk, t->req.fua))
+		/* COMPARE AND WRITE matched: write the second half;
+		 * ORWRITE: write the ORed blocks */
+		uint8_t *src = t->req.write_data ? t->req.data :
+				t->dout + (t->req.nblk << SCSI_BLOCK_SHIFT);
+
+		if (start_rw(t, true, src, t->req.lba, t->req.nblk,
+			     t->req.fua))
 			scsi_set_sense(&t->req, SK_HARDWARE_ERROR,
 				       ASC_INTERNAL_TARGET_FAILURE);
 		else
@@ -683,6 +688,55 @@ static void task_start_io(struct iscsi_task *t)
 
 /* ---- PDU handlers ---- */
 
+/*
+ * RESERVE(6) / RELEASE(6) (SPC-2): one I_T nexus (here: the connection)
+ * holds the LU; others get RESERVATION CONFLICT except for the commands
+ * that only describe the device. Returns true when it answered.
+ */
+static bool rsv6_handle(struct iscsi_conn *c, struct iscsi_task *t)
+{
+	struct iod_lun *l = t->lun;
+	uint8_t op = t->cdb[0];
+
+	if (!l)
+		return false;
+	if (op == 0x16 || op == 0x17) {
+		t->req.status = SCSI_STATUS_GOOD;
+		t->req.io = SCSI_IO_NONE;
+		if (op == 0x16 && l->rsv6 && l->rsv6 != c)
+			t->req.status = SCSI_STATUS_RESERVATION_CONFLICT;
+		else if (op == 0x16)
+			l->rsv6 = c;
+		else if (l->rsv6 == c)
+			l->rsv6 = NULL;
+		return true;
+	}
+	if (!l->rsv6 || l->rsv6 == c)
+		return false;
+	switch (op) {
+	case 0x12:	/* INQUIRY */
+	case 0xa0:	/* REPORT LUNS */
+	case 0x03:	/* REQUEST SENSE */
+	case 0x25:	/* READ CAPACITY */
+		return false;
+	case 0x9e:
+		if ((t->cdb[1] & 0x1f) == 0x10)
+			return false;
+	}
+	t->req.status = SCSI_STATUS_RESERVATION_CONFLICT;
+	t->req.io = SCSI_IO_NONE;
+	return true;
+}
+
+static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n)
+{
+	size_t i;
+
+	for (i = 0; n && i < n->nluns; i++)
+		if (!c || n->luns[i]->rsv6 == c)
+			n->luns[i]->rsv6 = NULL;
+}
+
 static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 {
 	const uint8_t *bhs = pdu->bhs;
@@ -721,7 +775,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->req.lun_exists = t->lun != NULL;
 	t->req.lun_id = lun;
 
-	done = scsi_decode(dev, &(struct scsi_lun_list){
+	done = rsv6_handle(c, t) ||
+	       scsi_decode(dev, &(struct scsi_lun_list){
 					.luns = c->node ? c->node->lun_ids : NULL,
 					.n = c->node ? c->node->nluns : 0 },
 			   &t->req);
@@ -1008,10 +1063,12 @@ static void handle_tmf(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 			break;
 		}
 		abort_lun_tasks(c, lun, ISCSI_RSVD_TAG);
+		lun->rsv6 = NULL;
 		break;
 	case 6:		/* TARGET WARM RESET: this node's view */
 	case 7:		/* TARGET COLD RESET */
 		abort_lun_tasks(c, NULL, ISCSI_RSVD_TAG);
+		rsv6_drop(NULL, c->node);
 		break;
 	case 3:		/* CLEAR ACA: no ACA support */
 	default:
