@@ -298,6 +298,8 @@ void lun_map_free(struct lun_map *m)
 		free(m->stores[i]);
 	}
 	free(m->stores);
+	for (i = 0; m->luns && i < m->nluns; i++)
+		pr_free(&m->luns[i].pr);
 	for (i = 0; m->pool && i < m->npool; i++)
 		free(m->pool[i]);
 	free(m->pool);

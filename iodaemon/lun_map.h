@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "iod_config.h"
+#include "pr.h"
 #include "scsi.h"
 #include "stats.h"
 
@@ -42,6 +43,7 @@ struct iod_lun {
 	struct scsi_dev sdev;
 	struct iod_stats stats;
 	const void *rsv6;	/* I_T nexus holding RESERVE(6), or NULL */
+	struct pr_state pr;
 };
 
 struct iod_node {

@@ -48,7 +48,10 @@ enum scsi_io {
 	SCSI_IO_UNMAP,		/* punch ranges[] */
 	SCSI_IO_CAW,		/* read, compare, then write */
 	SCSI_IO_GET_LBA_STATUS,	/* probe allocation at lba */
+	SCSI_IO_PROUT,		/* PERSISTENT RESERVE OUT, once dout is in */
 };
+
+struct pr_state;
 
 struct scsi_range {
 	uint64_t lba;
@@ -62,6 +65,8 @@ struct scsi_req {
 	uint32_t exp_len;	/* iSCSI expected data transfer length */
 	bool lun_exists;
 	uint64_t lun_id;
+	struct pr_state *pr;	/* the LU's persistent reservations */
+	const char *nexus;	/* I_T nexus name for them */
 
 	/* what the command needs from the initiator before it can run */
 	uint32_t dout_len;

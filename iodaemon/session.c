@@ -774,6 +774,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->req.exp_len = t->edtl;
 	t->req.lun_exists = t->lun != NULL;
 	t->req.lun_id = lun;
+	t->req.pr = t->lun ? &t->lun->pr : NULL;
+	t->req.nexus = c->nexus;
 
 	done = rsv6_handle(c, t) ||
 	       scsi_decode(dev, &(struct scsi_lun_list){
@@ -1166,6 +1168,10 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		c->discovery = c->login.discovery;
 		snprintf(c->initiator, sizeof(c->initiator), "%s",
 			 c->login.initiator);
+		snprintf(c->nexus, sizeof(c->nexus),
+			 "%s,i,0x%02x%02x%02x%02x%02x%02x", c->initiator,
+			 c->isid[0], c->isid[1], c->isid[2], c->isid[3],
+			 c->isid[4], c->isid[5]);
 		/* digests start with the first PDU after the login */
 		conn_flush(c);
 		c->full_feature = true;

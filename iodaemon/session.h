@@ -92,6 +92,7 @@ struct iscsi_conn {
 	struct iscsi_params p;
 	struct iod_node *node;
 	char initiator[IOD_NAME_MAX];
+	char nexus[IOD_NAME_MAX + 24];	/* initiator port: name,i,0xISID */
 	char peer[64];
 	char local[64];
 	bool discovery;
