@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Broadcasts stay in their VLAN: a broadcast ping and an ARP request for an
-# unknown address sent by r1 reach r2 and r3 (red) and neither b1 nor b2.
+# unknown address sent by r1 reach r2 and r3 (red) and neither b1 nor b2;
+# b1's broadcast reaches b2 and not red. Modes tc, xdp, and mixed (XDP and
+# TC ports side by side in one VLAN: floods must cross between the hooks).
 . "$(dirname "$0")/../lib/netns.sh"
 
-for mode in tc xdp; do
+for mode in tc xdp mixed; do
 	xit_platform_up "$mode"
 
 	for n in r2 r3 b1 b2; do
@@ -21,6 +23,18 @@ for mode in tc xdp; do
 		xit_expect_eq "$mode: $n (blue) got none of red's broadcasts" "$seen" 0 ||
 			xit_capture_show "bc$n"
 	done
+
+	# The same from blue (b1: a TC port in mixed mode, r1 is an XDP one).
+	for n in b2 r2; do
+		xit_capture_start "$n" "bb$n" icmp and ether broadcast
+	done
+	xit_ns b1 ping -b -c 3 -i 0.2 -W 1 10.20.0.255 >/dev/null 2>&1
+	xit_capture_wait bbb2 3 5
+	xit_expect_gt "$mode: b2 (blue) got b1's broadcast pings" "$(xit_capture_stop bbb2)" 2
+	sleep 0.5
+	seen=$(xit_capture_stop bbr2)
+	xit_expect_eq "$mode: r2 (red) got none of blue's broadcasts" "$seen" 0 ||
+		xit_capture_show bbr2
 
 	# ARP request for 10.10.0.77, which nobody holds: flooded in red only.
 	flood0=$(xit_stat r1 flooded)

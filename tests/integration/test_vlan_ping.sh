@@ -4,7 +4,7 @@
 # ping replies come back. Runs the platform in TC and then in XDP mode.
 . "$(dirname "$0")/../lib/netns.sh"
 
-for mode in tc xdp; do
+for mode in tc xdp mixed; do
 	xit_platform_up "$mode"
 
 	serial_hex=$(printf '%02x:%02x' $((XIT_SERIAL >> 8)) $((XIT_SERIAL & 255)))

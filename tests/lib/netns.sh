@@ -148,10 +148,20 @@ xit_node()
 	XIT_NODES+=("$n")
 }
 
-# xit_config [DATAPATH] [FILE]: the YAML for the current nodes.
+# The datapath of the i-th node for a platform mode: tc, xdp, or mixed
+# (alternating xdp and tc, so each VLAN has both kinds of port).
+xit_node_dp()
+{
+	case $1 in
+	mixed)	if (( $2 % 2 )); then echo tc; else echo xdp; fi ;;
+	*)	echo "$1" ;;
+	esac
+}
+
+# xit_config [MODE] [FILE]: the YAML for the current nodes.
 xit_config()
 {
-	local dp=${1:-tc} f=${2:-$XIT_CFG} v n
+	local dp=${1:-tc} f=${2:-$XIT_CFG} v n i=0
 	{
 		echo "# written by tests/lib/netns.sh for $XIT_NAME run $XIT_ID"
 		echo "platform:"
@@ -170,7 +180,8 @@ xit_config()
 			echo "    ifname: eth0"
 			echo "    vlan: ${XIT_NODE_VLAN[$n]}"
 			echo "    ips: [${XIT_NODE_IP[$n]}]"
-			echo "    datapath: $dp"
+			echo "    datapath: $(xit_node_dp "$dp" $i)"
+			i=$((i + 1))
 		done
 	} >"$f"
 }
