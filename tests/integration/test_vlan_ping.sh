@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Nodes of one VLAN reach each other by IP: ARP is answered by the port
 # program (arp_replies grows, the answer is the peer's virtual MAC) and the
-# ping replies come back. Runs the platform in TC and then in XDP mode.
+# ping replies come back. Runs the platform in TC, XDP and mixed mode (both
+# kinds of port in each VLAN).
 . "$(dirname "$0")/../lib/netns.sh"
 
 for mode in tc xdp mixed; do
