@@ -184,12 +184,25 @@ WORKLOADS=(
 	"seq-write-1m write 1048576 $QD_SEQ MiB/s"
 )
 
+# Every measurement starts with none of the file in the page cache. Both
+# targets do buffered I/O, so otherwise whichever runs second reads what
+# the first one cached; and this VM reclaims page cache on its own within
+# seconds anyway (fincore shows a cached 1 GiB file shrink to ~150 MiB in
+# 10 s with 20+ GiB free), so a warm cache could not be kept either.
+drop_cache()
+{
+	sync "$DISK"
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$DISK"
+}
+
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 measure_iscsi()		# system pid url name rw bs qd unit
 {
 	local sys=$1 pid=$2 url=$3 name=$4 rw=$5 bs=$6 qd=$7 unit=$8 out c0 c1 ops v
-	sync "$DISK"
+	drop_cache
 	c0=$(cpu_ticks "$pid")
 	pin_server "$pid"
 	out=$("${CLIENT_CPU[@]}" "$LOAD" -j -i $INITIATOR -w "$rw" -b "$bs" -q "$qd" -t "$SECS" "$url" 2>"$B/load.err")
@@ -208,7 +221,7 @@ measure_iscsi()		# system pid url name rw bs qd unit
 measure_fio()		# system direct name rw bs qd unit
 {
 	local sys=$1 direct=$2 name=$3 rw=$4 bs=$5 qd=$6 unit=$7 out v
-	sync "$DISK"
+	drop_cache
 	out=$("${SERVER_CPU[@]}" fio --name="$name" --filename="$DISK" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--direct="$direct" --ioengine=io_uring --runtime="$SECS" --time_based \
 		--randseed=1 --output-format=json 2>"$B/fio.err")
@@ -227,9 +240,6 @@ say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${SECS}s per run, 4 K
 FAILED=()
 start_tgt || FAILED+=("tgt setup")
 start_iod || FAILED+=("xpan-iod setup")
-# Both targets read through the page cache (buffered I/O): warm it once so
-# neither pays for the first touch of the file.
-cat "$DISK" >/dev/null
 
 for w in "${WORKLOADS[@]}"; do
 	read -r name rw bs qd unit <<<"$w"
