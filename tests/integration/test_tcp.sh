@@ -19,7 +19,7 @@ for mode in tc xdp; do
 		done
 	fi
 
-	xit_bg_ns r2 iperf3 -s -1 -B 10.10.0.2
+	xit_bg_ns r2 iperf3 -s -1 -B 10.10.0.2 >"$XIT_TMP/iperf3-server.log" 2>&1
 	xit_wait_for 10 iperf_listening || xit_fatal "iperf3 server in r2 not listening"
 	out=$(xit_ns r1 timeout 30 iperf3 -c 10.10.0.2 -t 2 -J 2>&1)
 	rc=$?
