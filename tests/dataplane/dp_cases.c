@@ -285,7 +285,7 @@ static __u32 verdict_of(enum dp_hook hook, enum dp_want want)
 	if (hook == DP_XDP) {
 		switch (want) {
 		case W_DROP: return XDP_DROP;
-		case W_TX: return XDP_TX;
+		case W_TX: return XDP_REDIRECT;	/* tx-back: bpf_redirect(self) */
 		case W_REDIRECT:
 		case W_FLOOD: return XDP_REDIRECT;	/* flood: devmap broadcast */
 		}

@@ -23,6 +23,7 @@
 #define IP_UNKNOWN	10, 10, 0, 77
 #define IP_ANY		0, 0, 0, 0
 #define IP_BCAST10	10, 10, 0, 255
+#define IP_BCAST20	10, 20, 0, 255
 
 #define ETH(dst, src, type_hi, type_lo)	dst, src, type_hi, type_lo
 /* Spelled out: nesting ETH() would split the expanded MACs into arguments. */
