@@ -37,10 +37,10 @@ static __always_inline void *ctx_data_end(const struct xdp_md *ctx)
 }
 
 /*
- * Below this many bytes in the first buffer a frame has no fragments:
- * drivers and veth fill the first buffer (at least 2 KB) before adding
- * frags. Short frames thus skip the helper call, a tenth of the unicast
- * path's cost.
+ * Below this many bytes in the first buffer a frame has no fragments: veth
+ * and the multi-buffer XDP drivers fill a first buffer of 2 KB or more
+ * before adding frags. Small frames thus skip a helper call on the hot
+ * path.
  */
 #ifndef XPAN_XDP_NOFRAG_LEN
 #define XPAN_XDP_NOFRAG_LEN 1024
