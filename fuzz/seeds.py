@@ -343,13 +343,25 @@ def main():
 
     # fuzz_conn's first byte: slice size (2 + 1) * 16 = one BHS
     conn = {k: b"\x02" + v for k, v in conn.items()}
-    for sub, seeds in (("conn", conn), ("pdu", pdu), ("text", text)):
+    # fuzz_scsi: CDB(16) EDTL(4) device flags(1) read result(1) Data-Out;
+    # flags 0x3d: present, write cache, can unmap, LUN exists, 2048 blocks
+    scsi = {}
+    for name, fn in scsi_seeds():
+        st = Stream()
+        fn(st)
+        raw = st.out
+        bhs, data = raw[:48], raw[48:]
+        edtl = struct.unpack(">I", bhs[20:24])[0]
+        scsi["scsi-" + name] = bhs[32:48] + be(edtl, 4) + b"\x3d\x00" + data
+    scsi["scsi-readonly-write"] = write10(0, 1) + b"\0" * 6 + be(512, 4) + b"\x3f\x00" + b"\x11" * 512
+    scsi["scsi-read-eio"] = read10(0, 8) + b"\0" * 6 + be(4096, 4) + b"\x3d\x01"
+    for sub, seeds in (("scsi", scsi), ("conn", conn), ("pdu", pdu), ("text", text)):
         d = os.path.join(out, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(d, "seed-" + name), "wb") as f:
                 f.write(data)
-    print("seeds: %d conn, %d pdu, %d text in %s" % (len(conn), len(pdu), len(text), out))
+    print("seeds: %d conn, %d pdu, %d text, %d scsi in %s" % (len(conn), len(pdu), len(text), len(scsi), out))
 
 
 if __name__ == "__main__":
