@@ -224,6 +224,7 @@ static void conn_destroy(struct iscsi_conn *c)
 		c->oq_head = b->next;
 		free(b);
 	}
+	free(c->ua);
 	free(c->rbuf);
 	free(c);
 }
@@ -728,6 +729,58 @@ static bool rsv6_handle(struct iscsi_conn *c, struct iscsi_task *t)
 	return true;
 }
 
+static int lun_index(const struct iod_node *n, const struct iod_lun *l)
+{
+	size_t i;
+
+	for (i = 0; n && i < n->nluns; i++)
+		if (n->luns[i] == l)
+			return i;
+	return -1;
+}
+
+/*
+ * Unit attention (SAM-5 5.14): reported once to each I_T nexus by the
+ * next command other than INQUIRY / REPORT LUNS; REQUEST SENSE returns
+ * it as data. Returns true when it answered the command.
+ */
+static bool ua_report(struct iscsi_conn *c, struct iscsi_task *t)
+{
+	int i = lun_index(c->node, t->lun);
+	uint16_t asc;
+	uint8_t op = t->cdb[0];
+
+	if (i < 0 || !c->ua || !c->ua[i] || op == 0x12 || op == 0xa0)
+		return false;
+	asc = c->ua[i];
+	c->ua[i] = 0;
+	if (op == 0x03) {
+		t->req.data = malloc(SCSI_SENSE_LEN);
+		if (!t->req.data)
+			return false;
+		sense_build(t->req.data, SK_UNIT_ATTENTION, asc, false, 0,
+			    NULL);
+		t->req.data_len = t->cdb[4] < SCSI_SENSE_LEN ? t->cdb[4] :
+							       SCSI_SENSE_LEN;
+		t->req.status = SCSI_STATUS_GOOD;
+		t->req.io = SCSI_IO_NONE;
+		return true;
+	}
+	scsi_set_sense(&t->req, SK_UNIT_ATTENTION, asc);
+	return true;
+}
+
+/* Every nexus of the node that sees lun gets a unit attention. */
+static void ua_raise(struct iscsi_conn *c, struct iod_lun *lun, uint16_t asc)
+{
+	struct iscsi_conn *o;
+	int i = lun_index(c->node, lun);
+
+	for (o = c->srv->conns; o && i >= 0; o = o->next)
+		if (o->full_feature && o->node == c->node && o->ua)
+			o->ua[i] = asc;
+}
+
 static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n)
 {
 	size_t i;
@@ -777,7 +830,7 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->req.pr = t->lun ? &t->lun->pr : NULL;
 	t->req.nexus = c->nexus;
 
-	done = rsv6_handle(c, t) ||
+	done = ua_report(c, t) || rsv6_handle(c, t) ||
 	       scsi_decode(dev, &(struct scsi_lun_list){
 					.luns = c->node ? c->node->lun_ids : NULL,
 					.n = c->node ? c->node->nluns : 0 },
@@ -1066,6 +1119,7 @@ static void handle_tmf(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		}
 		abort_lun_tasks(c, lun, ISCSI_RSVD_TAG);
 		lun->rsv6 = NULL;
+		ua_raise(c, lun, ASC_BUS_DEVICE_RESET);
 		break;
 	case 6:		/* TARGET WARM RESET: this node's view */
 	case 7:		/* TARGET COLD RESET */
@@ -1166,6 +1220,7 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		c->p = c->login.params;
 		c->node = c->login.node;
 		c->discovery = c->login.discovery;
+		c->ua = calloc(c->node->nluns + 1, sizeof(*c->ua));
 		snprintf(c->initiator, sizeof(c->initiator), "%s",
 			 c->login.initiator);
 		snprintf(c->nexus, sizeof(c->nexus),

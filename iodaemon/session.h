@@ -101,6 +101,7 @@ struct iscsi_conn {
 	uint32_t statsn;
 	uint32_t exp_cmdsn;
 	struct iscsi_task *tasks;
+	uint16_t *ua;			/* pending unit attention per LUN */
 	uint32_t next_ttt;
 	uint64_t cmds;
 };

@@ -7,14 +7,22 @@ write_config
 iod_start "$T/xpan.yaml"
 
 start=$(date +%s)
-iscsi-test-cu --dataloss -t ALL "$(url 0)" \
+# the URL twice: two sessions (two I_T nexuses) to one LU for MultipathIO
+iscsi-test-cu --dataloss -t ALL "$(url 0)" "$(url 0)" \
 	--initiator-name $IQN:n1 --initiator-name-2 $IQN:n1-path2 >"$T/cu.log" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))
 grep -A6 "Run Summary" "$T/cu.log"
-# a test counts as skipped when it printed [SKIPPED] before its verdict
-skipped=$(awk '/^  Test: /{open=1; s=0} open && /\[SKIPPED\]/{s=1}
-	open && /(passed|FAILED)/{open=0; if (s) n++} END{print n+0}' "$T/cu.log")
+# A test counts as skipped when it printed [SKIPPED] between its "Test:"
+# line and its verdict; text after the verdict on the same line belongs
+# to the next suite's setup.
+skipped=$(awk '/^  Test: / { open = 1; s = 0 }
+	open {
+		v = match($0, /(passed|FAILED)/); k = index($0, "[SKIPPED]")
+		if (k && (!v || k < v)) s = 1
+		if (v) { open = 0; if (s) n++ }
+	}
+	END { print n + 0 }' "$T/cu.log")
 line=$(grep -E '^ +tests ' "$T/cu.log")
 read -r _ total ran passed failed _ <<<"$line"
 echo "iscsi-test-cu: $ran run, $passed passed, $failed failed, $skipped skipped (of those passed), ${secs}s"
