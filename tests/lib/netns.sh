@@ -36,7 +36,7 @@ for _b in "$XIT_XPAN" "$XIT_CTRLD"; do
 		exit 1
 	fi
 done
-for _t in jq ip tc ping; do
+for _t in jq ip tc ping tcpdump iperf3 python3 ethtool bpftool ss; do
 	if ! command -v "$_t" >/dev/null; then
 		echo "FATAL: $_t not installed: run 'bash scripts/deps.sh'"
 		exit 1
