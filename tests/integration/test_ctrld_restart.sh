@@ -50,6 +50,10 @@ for mode in tc xdp; do
 	xit_expect_ok "$mode: replies continue while ctrld is dead" \
 		xit_wait_for 10 seq_reached "$log" $((at_kill + 20))
 	xit_expect_fail "$mode: xpan status fails while ctrld is dead" xit_xpan status
+	# New ARP resolutions too are the dataplane's job, not the daemon's.
+	xit_ns b1 ip neigh flush dev eth0
+	xit_expect_ok "$mode: b1 resolves and pings b2 while ctrld is dead" \
+		xit_ns b1 ping -c 2 -i 0.2 -W 2 10.20.0.2
 
 	xit_start_ctrld
 	at_start=$(last_seq "$log")
