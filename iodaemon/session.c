@@ -1233,9 +1233,11 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		c->srv->sessions_total++;
 		if (!c->discovery)
 			reinstate(c);
-		pr_info("%s: %s session for %s (node %s, %zu LUNs)\n",
+		pr_info("%s: %s session for %s (node %s, %zu LUNs, digests %s/%s)\n",
 			c->peer, c->discovery ? "discovery" : "normal",
-			c->initiator, c->node->name, c->node->nluns);
+			c->initiator, c->node->name, c->node->nluns,
+			c->p.header_digest ? "CRC32C" : "None",
+			c->p.data_digest ? "CRC32C" : "None");
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
  *          until the target goes away, logging each ACKNOWLEDGED write
  *   iod_rw URL INITIATOR check LOG           verify every logged block
  * URL is iscsi://HOST:PORT/TARGET/LUN. Exit 0 when everything matched.
+ * IOD_RW_DIGEST=crc32c in the environment requires CRC32C header digests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,7 +194,13 @@ int main(int argc, char **argv)
 	}
 	iscsi_set_targetname(iscsi, url->target);
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE_CRC32C);
+	/* IOD_RW_DIGEST=crc32c insists on header digests */
+	iscsi_set_header_digest(iscsi,
+				getenv("IOD_RW_DIGEST") &&
+						!strcmp(getenv("IOD_RW_DIGEST"),
+							"crc32c") ?
+					ISCSI_HEADER_DIGEST_CRC32C :
+					ISCSI_HEADER_DIGEST_NONE_CRC32C);
 	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun)) {
 		fprintf(stderr, "login to %s failed: %s\n", argv[1],
 			iscsi_get_error(iscsi));

@@ -14,8 +14,9 @@ after0=$(head -c 32M "$T/san/disk0.img" | md5sum)
 tail -c 32M "$T/san/disk0.img" | od -An -tx1 | grep -qv '^ 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00$' ||
 	fail "nothing reached LUN 1's window at offset 32 MiB"
 
-# the second path of n1 sees the same data
-"$IOD_RW" "$(url 1)" $IQN:n1-path2 roundtrip 300 || fail "round trip over n1's second initiator name"
+# the second path of n1 sees the same data; this one with CRC32C digests
+IOD_RW_DIGEST=crc32c "$IOD_RW" "$(url 1)" $IQN:n1-path2 roundtrip 300 ||
+	fail "round trip over n1's second initiator name, with header digests"
 
 out=$(ctl storage stats -j) || fail "ctl"
 echo "$out"
