@@ -656,3 +656,85 @@ Test(scsi, io_errors)
 	scsi_complete(&dev, &r, -ENXIO, NULL);
 	expect_sense(SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
 }
+
+Test(scsi, orwrite)
+{
+	uint8_t dout[512];
+
+	cdb16(0x8b, 0, 20, 1);
+	cr_assert_not(run());
+	cr_assert_eq(r.io, SCSI_IO_CAW);
+	cr_assert(r.orwrite);
+	cr_assert_eq(r.dout_len, 512);
+	memset(dout, 0x0f, sizeof(dout));
+	r.data = malloc(512);
+	memset(r.data, 0xf0, 512);
+	cr_assert(scsi_complete(&dev, &r, 0, dout), "read phase -> write");
+	cr_assert(r.write_data);
+	cr_assert_eq(r.data[0], 0xff, "OR of medium and data-out");
+	cr_assert_not(scsi_complete(&dev, &r, 0, dout));
+	expect_good();
+	cr_assert_eq(r.data_len, 0, "no Data-In for ORWRITE");
+	cdb16(0x8b, 0x20, 20, 1);	/* ORPROTECT */
+	run();
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	cdb16(0x8b, 0, 1000, 1);
+	run();
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+	cdb16(0x8b, 0, 10, 0);
+	cr_assert(run());
+	expect_good();
+}
+
+static void rsoc(uint8_t opts, uint8_t op, uint16_t sa)
+{
+	memset(cdb, 0, 16);
+	cdb[0] = 0xa3;
+	cdb[1] = 0x0c;
+	cdb[2] = opts;
+	cdb[3] = op;
+	put_be16(cdb + 4, sa);
+	put_be32(cdb + 6, 4096);
+	run();
+}
+
+Test(scsi, report_supported_opcodes)
+{
+	size_t i, n;
+	bool saw_read10 = false;
+
+	rsoc(0, 0, 0);
+	expect_good();
+	n = get_be32(r.data) / 8;
+	cr_assert_gt(n, 20);
+	for (i = 0; i < n; i++) {
+		const uint8_t *d = r.data + 4 + 8 * i;
+
+		if (d[0] == 0x28) {
+			saw_read10 = true;
+			cr_assert_eq(get_be16(d + 6), 10, "CDB length");
+		}
+		if (d[0] == 0x9e)
+			cr_assert(d[5] & 0x01, "SERVACTV for READ CAPACITY(16)");
+	}
+	cr_assert(saw_read10);
+	rsoc(0x80, 0, 0);		/* RCTD: 20-byte descriptors */
+	cr_assert_eq(get_be32(r.data), n * 20);
+	rsoc(1, 0x28, 0);
+	expect_good();
+	cr_assert_eq(r.data[1] & 7, 3, "supported");
+	cr_assert_eq(get_be16(r.data + 2), 10);
+	cr_assert_eq(r.data[5] & 0x18, 0x18, "DPO and FUA are looked at");
+	rsoc(1, 0xc9, 0);
+	expect_good();
+	cr_assert_eq(r.data[1] & 7, 1, "not supported");
+	rsoc(1, 0x9e, 0);		/* needs a service action */
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	rsoc(2, 0x9e, 0x10);
+	expect_good();
+	cr_assert_eq(r.data[1] & 7, 3);
+	rsoc(2, 0x28, 0);		/* has none */
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	rsoc(7, 0, 0);
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+}
