@@ -4,7 +4,7 @@
 # port and counted, r3 never sees them, and r1 keeps working.
 . "$(dirname "$0")/../lib/netns.sh"
 
-for mode in tc xdp; do
+for mode in tc xdp mixed; do
 	xit_platform_up "$mode"
 	r1mac=$(xit_node_mac r1)
 	r3mac=$(xit_node_mac r3)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# TCP crosses the dataplane in both modes: iperf3 for two seconds between
-# r1 and r2 moves data without error. In XDP mode ctrld must have turned
-# TX checksum offload off on the nodes (DESIGN.md, Facts), or TCP stalls.
+# TCP crosses the dataplane in tc, xdp and mixed mode (r1 on XDP, r2 on
+# TC): iperf3 for two seconds r1 -> r2 without error, 4 MB r2 -> r1 with a
+# matching checksum. Nodes behind XDP ports must have TX checksum offload
+# off, set by ctrld (DESIGN.md, Facts), or their TCP stalls.
 . "$(dirname "$0")/../lib/netns.sh"
 
 iperf_listening()
@@ -9,15 +10,14 @@ iperf_listening()
 	xit_ns r2 ss -Hltn 'sport = :5201' | grep -q LISTEN
 }
 
-for mode in tc xdp; do
+for mode in tc xdp mixed; do
 	xit_platform_up "$mode"
 
-	if [ "$mode" == xdp ]; then
-		for n in r1 r2; do
-			xit_expect_match "$mode: ctrld set tx checksumming off on $n" \
-				"$(xit_ns "$n" ethtool -k eth0 | grep '^tx-checksumming')" ': off'
-		done
-	fi
+	for n in r1 r2; do
+		[ "$(xit_node_field "$n" datapath)" == xdp ] || continue
+		xit_expect_match "$mode: ctrld set tx checksumming off on $n (xdp port)" \
+			"$(xit_ns "$n" ethtool -k eth0 | grep '^tx-checksumming')" ': off'
+	done
 
 	xit_bg_ns r2 iperf3 -s -1 -B 10.10.0.2 >"$XIT_TMP/iperf3-server.log" 2>&1
 	xit_wait_for 10 iperf_listening || xit_fatal "iperf3 server in r2 not listening"

@@ -5,7 +5,7 @@
 # other-VLAN, and ARP from blue must never resolve a red address.
 . "$(dirname "$0")/../lib/netns.sh"
 
-for mode in tc xdp; do
+for mode in tc xdp mixed; do
 	xit_platform_up "$mode"
 	r1mac=$(xit_node_mac r1)
 
