@@ -182,15 +182,24 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
 				 ntohs(a->sin_port));
 		}
 	}
+	/* SendTargets answers with the address the initiator reached */
 	sl = sizeof(ss);
-	if (!getsockname(fd, (struct sockaddr *)&ss, &sl) &&
-	    ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		char host[INET_ADDRSTRLEN];
+	if (!getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		char host[INET6_ADDRSTRLEN] = "";
 
-		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-		snprintf(c->local, sizeof(c->local), "%s:%u", host,
-			 ntohs(a->sin_port));
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+			snprintf(c->local, sizeof(c->local), "%s:%u", host,
+				 ntohs(a->sin_port));
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+			snprintf(c->local, sizeof(c->local), "[%s]:%u", host,
+				 ntohs(a->sin6_port));
+		}
 	}
 	iscsi_login_init(&c->login, s->map, s->tpgt);
 	iscsi_params_default(&c->p);
