@@ -99,19 +99,23 @@ sys.stdout.write(out.decode())
 PY
 }
 
-# Two nodes: n1 with two initiator names and two LUNs on disk0 (windows),
-# n2 with LUN 0 on disk1 -- both nodes have a LUN 0.
+# n1 with two initiator names and two LUNs on disk0 (windows), n2 with
+# LUN 0 on disk1 -- both have a LUN 0 --, spare without LUNs, n3 behind
+# CHAP with LUN 0 on disk2.
 write_config()
 {
 	mkdir -p "$T/san"
 	truncate -s 64M "$T/san/disk0.img"
 	truncate -s 48M "$T/san/disk1.img"
+	truncate -s 16M "$T/san/disk2.img"
 	cat >"$T/xpan.yaml" <<YAML
 nodes:
   - name: n1
     initiators: [$IQN:n1, $IQN:n1-path2]
   - name: n2
   - name: spare
+  - name: n3
+    chap: { user: n3user, secret: "n3-chap-secret" }
 storage:
   portal: 127.0.0.1:3260
   pool: [$T/san]
@@ -120,5 +124,6 @@ storage:
     - { node: n1, lun: 0, backing: disk0.img, offset: 0, size: 32M }
     - { node: n1, lun: 1, backing: disk0.img, offset: 32M }
     - { node: n2, lun: 0, backing: disk1.img }
+    - { node: n3, lun: 0, backing: disk2.img }
 YAML
 }
