@@ -19,7 +19,7 @@ attached()
 	done
 }
 
-# No xpan program on any port, on either hook.
+# No xpan program on any port, on either hook, and no clsact qdisc left.
 detached()
 {
 	local n port
@@ -27,6 +27,7 @@ detached()
 		port=$(xit_port "$n")
 		ip link show dev "$port" | grep -q 'prog/xdp' && return 1
 		tc filter show dev "$port" ingress 2>/dev/null | grep -q bpf && return 1
+		tc qdisc show dev "$port" | grep -q clsact && return 1
 	done
 	return 0
 }
@@ -77,7 +78,7 @@ for mode in tc xdp; do
 	xit_expect_ok "$mode: xpan unload" "$XIT_XPAN" unload --bpffs "$XIT_BPFFS"
 	xit_expect_eq "$mode: no pins left under $XIT_BPFFS" \
 		"$(find "$XIT_BPFFS" -mindepth 1 2>/dev/null | wc -l)" 0
-	xit_expect_ok "$mode: no xdp or tc program left on any port" detached
+	xit_expect_ok "$mode: no xdp or tc program, no clsact qdisc left on any port" detached
 	xit_expect_fail "$mode: r1 no longer reaches r2 after unload" \
 		xit_ns r1 ping -c 1 -W 1 10.10.0.2
 	xit_expect_fail "$mode: show ports fails after unload" xit_xpan show ports -j
