@@ -187,6 +187,7 @@ int iod_server_run(struct iod_server *s)
 				break;
 			}
 		}
+		iscsi_conn_reap(s);
 		if (s->cfg->rescan_sec &&
 		    iod_now_ns() - s->last_scan_ns >
 			    (uint64_t)s->cfg->rescan_sec * 1000000000ull) {
@@ -210,6 +211,7 @@ void iod_server_fini(struct iod_server *s)
 			break;
 		iod_ring_reap(&s->ring);
 	}
+	iscsi_conn_reap(s);
 	iod_ctl_close(s->ctl);
 	close(s->lfd);
 	iod_ring_exit(&s->ring);

@@ -42,6 +42,7 @@ struct iod_server {
 	uint16_t tpgt;
 	uint16_t next_tsih;
 	struct iscsi_conn *conns;
+	struct iscsi_conn *graveyard;	/* closed, freed after the batch */
 	uint64_t last_scan_ns;
 	volatile int stop;
 	uint64_t sessions_total;

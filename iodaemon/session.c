@@ -225,17 +225,29 @@ static void conn_unlink(struct iscsi_conn *c)
 		}
 }
 
+/* Freed at the end of the loop iteration: later events of the same
+ * epoll batch may still point at the connection. */
 static void conn_destroy(struct iscsi_conn *c)
 {
+	c->next = c->srv->graveyard;
+	c->srv->graveyard = c;
+}
+
+void iscsi_conn_reap(struct iod_server *s)
+{
+	struct iscsi_conn *c;
 	struct obuf *b;
 
-	while ((b = c->oq_head)) {
-		c->oq_head = b->next;
-		free(b);
+	while ((c = s->graveyard)) {
+		s->graveyard = c->next;
+		while ((b = c->oq_head)) {
+			c->oq_head = b->next;
+			free(b);
+		}
+		free(c->ua);
+		free(c->rbuf);
+		free(c);
 	}
-	free(c->ua);
-	free(c->rbuf);
-	free(c);
 }
 
 void iscsi_conn_close(struct iscsi_conn *c)
@@ -1403,6 +1415,8 @@ static int conn_read(struct iscsi_conn *c)
 
 void iscsi_conn_event(struct iscsi_conn *c, uint32_t events)
 {
+	if (c->dead)
+		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		iscsi_conn_close(c);
 		return;

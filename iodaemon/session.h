@@ -112,6 +112,9 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd);
 void iscsi_conn_event(struct iscsi_conn *c, uint32_t events);
 /* Drops the connection (tasks with I/O in flight finish first). */
 void iscsi_conn_close(struct iscsi_conn *c);
+/* Frees connections closed since the last call; the event loop calls it
+ * once per iteration. */
+void iscsi_conn_reap(struct iod_server *s);
 
 /*
  * Feeds bytes received on the connection (tests can call this with a

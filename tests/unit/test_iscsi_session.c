@@ -71,6 +71,7 @@ static void teardown(void)
 
 	while (srv.conns)
 		iscsi_conn_close(srv.conns);
+	iscsi_conn_reap(&srv);
 	iod_ring_exit(&srv.ring);
 	close(srv.epfd);
 	close(peer);
