@@ -5,10 +5,10 @@
 # with coverage and ASan+UBSan, apart from the regular objects.
 
 FZ_B      := $(B)/fuzz
-# memcpy(dst, NULL, 0) in session.c (a WRITE without immediate data)
-# trips UBSan's nonnull check on every such command and would hide
-# everything behind it; fuzz/crashes/ keeps the input, and
-# `make fuzz FZ_SAN_EXTRA=` restores the check.
+# memcpy(dst, NULL, 0) in session.c (a Data-Out PDU without data; before
+# 2026-11-24 15:10 also every WRITE without immediate data) trips UBSan's
+# nonnull check and would hide everything behind it. fuzz/crashes/ keeps
+# both inputs; `make fuzz FZ_SAN_EXTRA=` restores the check.
 FZ_SAN_EXTRA ?= -fno-sanitize=nonnull-attribute
 FZ_CC     ?= clang
 FZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
