@@ -166,6 +166,7 @@ int iod_server_run(struct iod_server *s)
 			pr_warn("epoll_wait: %s\n", strerror(errno));
 			return -1;
 		}
+		s->in_batch = true;
 		for (i = 0; i < n; i++) {
 			struct iod_ev *ev = evs[i].data.ptr;
 
@@ -187,6 +188,7 @@ int iod_server_run(struct iod_server *s)
 				break;
 			}
 		}
+		s->in_batch = false;
 		iscsi_conn_reap(s);
 		if (s->cfg->rescan_sec &&
 		    iod_now_ns() - s->last_scan_ns >

@@ -43,6 +43,7 @@ struct iod_server {
 	uint16_t next_tsih;
 	struct iscsi_conn *conns;
 	struct iscsi_conn *graveyard;	/* closed, freed after the batch */
+	bool in_batch;			/* dispatching an epoll batch */
 	uint64_t last_scan_ns;
 	volatile int stop;
 	uint64_t sessions_total;

@@ -156,6 +156,9 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
 	struct iscsi_conn *c;
 	int one = 1;
 
+	/* callers outside the event loop (tests, fuzzers) never reap */
+	if (!s->in_batch)
+		iscsi_conn_reap(s);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -936,8 +939,12 @@ static int handle_data_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		return 0;	/* answered already: late data is dropped */
 	if (unsol ? (t->unsol_got >= t->unsol_len) :
 		    (!t->r2t_active || pdu->f20 != t->ttt)) {
+		/* data nobody asked for: refused, the command goes on */
+		pr_info("%s: Data-Out for ITT 0x%x with %s TTT 0x%x, rejected\n",
+			c->peer, t->itt, unsol ? "unexpected unsolicited" :
+			"unknown", pdu->f20);
 		send_reject(c, pdu->bhs, ISCSI_REJECT_PROTOCOL);
-		return -1;
+		return 0;
 	}
 	/* ERL 0 has no recovery within a command: the command fails,
 	 * the connection stays, later data for it is dropped. */
