@@ -85,10 +85,17 @@ static uint64_t capacity(void)
 	return n;
 }
 
+/* 1..256 blocks, and every 16th transfer 4 MiB: several bursts, R2Ts
+ * and Data-In sequences for one command */
+static size_t rt_len(uint64_t seq)
+{
+	return seq % 16 == 0 ? 8192 : 1 + (seq * 37) % 256;
+}
+
 static int roundtrip(uint64_t want)
 {
 	uint64_t nblocks = capacity(), lba, seq = 1;
-	uint8_t *w = malloc(256 * BS), *r = malloc(256 * BS);
+	uint8_t *w = malloc(8192 * BS), *r = malloc(8192 * BS);
 	size_t n;
 
 	if (!w || !r || !nblocks)
@@ -97,7 +104,7 @@ static int roundtrip(uint64_t want)
 		want = nblocks;
 	/* varied sizes: single blocks up to 128 KiB, scatter over the LUN */
 	for (lba = 0; lba < want; lba += n, seq++) {
-		n = 1 + (seq * 37) % 256;
+		n = rt_len(seq);
 		if (lba + n > want)
 			n = want - lba;
 		fill(w, n, lba, seq);
@@ -109,7 +116,7 @@ static int roundtrip(uint64_t want)
 		}
 	}
 	for (lba = 0, seq = 1; lba < want; lba += n, seq++) {
-		n = 1 + (seq * 37) % 256;
+		n = rt_len(seq);
 		if (lba + n > want)
 			n = want - lba;
 		fill(w, n, lba, seq);
