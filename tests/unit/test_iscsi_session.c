@@ -285,3 +285,54 @@ Test(session, bad_login_refused)
 	cr_assert_eq(bhs[37], 2, "authorization failure");
 	cr_assert_null(srv.conns);
 }
+
+static unsigned int simple_status(const uint8_t *cdb, uint8_t flags)
+{
+	uint8_t bhs[48], data[8192];
+
+	scsi_cmd(flags, 0, flags ? 255 : 0, cdb, NULL, 0);
+	cr_assert_geq(recv_pdu(bhs, data, sizeof(data)), 0);
+	return bhs[0] == ISCSI_OP_DATA_IN ? bhs[3] :
+	       bhs[3] == SCSI_STATUS_CHECK_CONDITION ? 0x100 | sense_key(data + 2) :
+							bhs[3];
+}
+
+Test(session, reserve6_and_lun_reset_unit_attention)
+{
+	uint8_t tur[16] = { 0 }, rsv[16] = { 0x16 }, rel[16] = { 0x17 };
+	uint8_t inq[16] = { 0x12, 0, 0, 0, 36 };
+	uint8_t bhs[48] = { ISCSI_OP_TMF_REQ | ISCSI_OP_IMMEDIATE, 0x80 | 5 };
+	uint8_t data[64];
+	struct iod_lun *l = &map.luns[0];
+	unsigned int st;
+
+	login();
+	cr_assert_eq(simple_status(rsv, 0), SCSI_STATUS_GOOD);
+	cr_assert_eq(l->rsv6, conn, "held by this nexus");
+	/* another nexus: conflict, except for INQUIRY */
+	l->rsv6 = (void *)&map;
+	cr_assert_eq(simple_status(tur, 0), SCSI_STATUS_RESERVATION_CONFLICT);
+	cr_assert_eq(simple_status(inq, ISCSI_CMD_READ), SCSI_STATUS_GOOD);
+	cr_assert_eq(simple_status(rel, 0), SCSI_STATUS_GOOD,
+		     "RELEASE by a non-holder is a no-op");
+	cr_assert_eq(l->rsv6, (void *)&map);
+	l->rsv6 = conn;
+	cr_assert_eq(simple_status(rel, 0), SCSI_STATUS_GOOD);
+	cr_assert_null(l->rsv6);
+
+	/* LOGICAL UNIT RESET: function complete, then one unit attention */
+	put_be64(bhs + 8, 0);
+	put_be32(bhs + 16, itt++);
+	put_be32(bhs + 24, cmdsn);
+	cr_assert_eq(simple_status(rsv, 0), SCSI_STATUS_GOOD);
+	send_pdu(bhs, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_TMF_RSP);
+	cr_assert_eq(bhs[2], 0, "function complete");
+	cr_assert_null(l->rsv6, "reset drops RESERVE(6)");
+	cr_assert_eq(simple_status(inq, ISCSI_CMD_READ), SCSI_STATUS_GOOD,
+		     "INQUIRY does not consume the unit attention");
+	st = simple_status(tur, 0);
+	cr_assert_eq(st, 0x100 | SK_UNIT_ATTENTION, "got 0x%x", st);
+	cr_assert_eq(simple_status(tur, 0), SCSI_STATUS_GOOD, "reported once");
+}
