@@ -189,6 +189,7 @@ int iod_server_run(struct iod_server *s)
 			}
 		}
 		s->in_batch = false;
+		iscsi_conn_flush_queued(s);
 		iscsi_conn_reap(s);
 		if (s->cfg->rescan_sec &&
 		    iod_now_ns() - s->last_scan_ns >

@@ -44,6 +44,7 @@ struct iod_server {
 	struct iscsi_conn *conns;
 	struct iscsi_conn *graveyard;	/* closed, freed after the batch */
 	bool in_batch;			/* dispatching an epoll batch */
+	struct iscsi_conn *flushq;	/* output waiting for the batch end */
 	uint64_t last_scan_ns;
 	volatile int stop;
 	uint64_t sessions_total;

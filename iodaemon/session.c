@@ -78,6 +78,35 @@ static int conn_flush(struct iscsi_conn *c)
 	return 0;
 }
 
+/* Inside an epoll batch, output waits for the batch's end. */
+static void conn_flush_later(struct iscsi_conn *c)
+{
+	struct iod_server *s = c->srv;
+
+	if (!s->in_batch) {
+		/* a broken socket shows up as EPOLLERR/HUP or a read error */
+		conn_flush(c);
+		return;
+	}
+	if (c->flush_queued)
+		return;
+	c->flush_queued = true;
+	c->flush_next = s->flushq;
+	s->flushq = c;
+}
+
+void iscsi_conn_flush_queued(struct iod_server *s)
+{
+	struct iscsi_conn *c;
+
+	while ((c = s->flushq)) {
+		s->flushq = c->flush_next;
+		c->flush_queued = false;
+		if (!c->dead && conn_flush(c))
+			iscsi_conn_close(c);
+	}
+}
+
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = v;
@@ -451,7 +480,7 @@ static void task_respond(struct iscsi_task *t)
 	if (t->req.status == SCSI_STATUS_GOOD && xfer) {
 		send_data_in(t, xfer);
 		task_free(t);
-		conn_flush(c);
+		conn_flush_later(c);
 		return;
 	}
 	iscsi_bhs_init(bhs, ISCSI_OP_SCSI_RSP, ISCSI_FLAG_FINAL, 0);
@@ -473,7 +502,7 @@ static void task_respond(struct iscsi_task *t)
 		conn_send(c, bhs, NULL, 0);
 	}
 	task_free(t);
-	conn_flush(c);
+	conn_flush_later(c);
 }
 
 /* ---- backing I/O ---- */

@@ -102,6 +102,8 @@ struct iscsi_conn {
 	uint32_t exp_cmdsn;
 	struct iscsi_task *tasks;
 	uint16_t *ua;			/* pending unit attention per LUN */
+	bool flush_queued;		/* on the server's flush list */
+	struct iscsi_conn *flush_next;
 	uint32_t next_ttt;
 	uint64_t cmds;
 };
@@ -115,6 +117,9 @@ void iscsi_conn_close(struct iscsi_conn *c);
 /* Frees connections closed since the last call; the event loop calls it
  * once per iteration. */
 void iscsi_conn_reap(struct iod_server *s);
+/* Sends what the batch queued: one writev per connection and batch
+ * instead of one per response. */
+void iscsi_conn_flush_queued(struct iod_server *s);
 
 /*
  * Feeds bytes received on the connection (tests can call this with a
