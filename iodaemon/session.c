@@ -1365,6 +1365,14 @@ static int handle_pdu(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	return 0;
 }
 
+/* Our MaxRecvDataSegmentLength once declared, 8 KiB before. */
+static uint32_t conn_max_dsl(const struct iscsi_conn *c)
+{
+	uint32_t max = c->full_feature ? c->p.max_recv_dsl : 8192;
+
+	return max < 8192 ? 8192 : max;
+}
+
 int iscsi_conn_input(struct iscsi_conn *c)
 {
 	struct iscsi_pdu pdu;
@@ -1376,10 +1384,7 @@ int iscsi_conn_input(struct iscsi_conn *c)
 		bool hd = c->full_feature && c->p.header_digest;
 		bool dd = c->full_feature && c->p.data_digest;
 
-		/* our MaxRecvDataSegmentLength once declared, 8 KiB before */
-		max = c->full_feature ? c->p.max_recv_dsl : 8192;
-		if (max < 8192)
-			max = 8192;
+		max = conn_max_dsl(c);
 		n = iscsi_pdu_parse(c->rbuf + pos, c->rlen - pos, hd, dd, max,
 				    &pdu);
 		if (n == 0)
@@ -1414,9 +1419,10 @@ static int conn_read(struct iscsi_conn *c)
 		long need;
 		ssize_t n;
 
-		/* grow the buffer to hold the PDU being received */
+		/* grow the buffer to hold the PDU being received, never
+		 * beyond what we declared we accept */
 		need = iscsi_pdu_size(c->rbuf, c->rlen, true, true,
-				      ISCSI_MAX_DSL);
+				      conn_max_dsl(c));
 		if (need < 0)
 			need = ISCSI_BHS_LEN;
 		if ((size_t)need > c->rcap || c->rlen == c->rcap) {
