@@ -369,7 +369,6 @@ static void client_answer(struct ctl_client *cl)
 	size_t blen = 0, off = 0;
 	FILE *out = open_memstream(&body, &blen);
 	struct timeval tv = { .tv_sec = 2 };
-	int flags = 0;
 	ssize_t n;
 
 	if (!out)
@@ -401,7 +400,6 @@ static void client_answer(struct ctl_client *cl)
 	/* Replies are small: a blocking send with a timeout keeps a stuck
 	 * client from holding the loop for long. */
 	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	(void)flags;
 	while (off < blen) {
 		n = send(cl->fd, body + off, blen - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EAGAIN) {

@@ -257,7 +257,7 @@ static bool do_mode_sense(const struct scsi_dev *dev, struct scsi_req *r,
 
 	if (pc == 3)
 		return fail(r, SK_ILLEGAL_REQUEST, ASC_SAVING_PARAMS_UNSUP);
-	if (sub && !(sub == 0xff && page == 0x3f) && sub != 0xff)
+	if (sub && sub != 0xff)		/* no subpages but "all" */
 		return bad_field(r, 3, 7);
 	memset(b, 0, sizeof(b));
 	p = hdr;
@@ -756,7 +756,6 @@ static bool do_report_opcodes(struct scsi_req *r)
 	uint8_t b[2048];
 	size_t i, p = 4;
 	const struct opcode_info *hit = NULL;
-	bool ret, op_known = false;
 
 	memset(b, 0, sizeof(b));
 	if (opt == 0) {
@@ -779,7 +778,6 @@ static bool do_report_opcodes(struct scsi_req *r)
 	for (i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++) {
 		if (opcodes[i].op != op)
 			continue;
-		op_known = true;
 		if (opcodes[i].has_sa) {
 			if (opt == 1)
 				return bad_field(r, 2, 2);
@@ -791,8 +789,6 @@ static bool do_report_opcodes(struct scsi_req *r)
 			hit = &opcodes[i];
 		}
 	}
-	(void)op_known;
-	p = 0;
 	if (!hit) {
 		b[1] = 0x01;	/* not supported */
 		p = 4;
@@ -807,8 +803,7 @@ static bool do_report_opcodes(struct scsi_req *r)
 		if (rctd)
 			p += put_timeouts(b + p);
 	}
-	ret = reply(r, b, p, alloc);
-	return ret;
+	return reply(r, b, p, alloc);
 }
 
 /* Commands that work without a medium. */
