@@ -225,6 +225,38 @@ def scsi_seeds():
     s.append(("start-stop", lambda st: st.cmd(b"\x1b\0\0\0\x01\0")))
     s.append(("prevent-allow", lambda st: st.cmd(b"\x1e\0\0\0\x01\0")))
     s.append(("unknown-op", lambda st: st.cmd(b"\xc5\0\0\0\0\0", 0)))
+    s.append(("orwrite16", lambda st: st.cmd(b"\x8b\0" + be(48, 8) + be(1, 4) + b"\0\0",
+                                             512, write=True, data=pat[:512])))
+    s.append(("report-opcodes", lambda st: st.cmd(b"\xa3\x0c\0\0\0\0" + be(4096, 4)
+                                                  + b"\0\0", 4096, read=True)))
+    s.append(("report-opcode-one", lambda st: st.cmd(b"\xa3\x0c\x01\x28\0\0" + be(64, 4)
+                                                     + b"\0\0", 64, read=True)))
+    s.append(("reserve6-release6", lambda st: (st.cmd(b"\x16\0\0\0\0\0"),
+                                               st.cmd(b"\x17\0\0\0\0\0"))))
+
+    def prout(sa, typ, key, sakey):
+        param = be(key, 8) + be(sakey, 8) + b"\0" * 8
+        return b"\x5f" + bytes([sa, typ]) + b"\0\0" + be(24, 4) + b"\0", param
+
+    def pr_cycle(st):
+        for sa, typ, key, sakey in ((0, 0, 0, 0x1111), (1, 1, 0x1111, 0),
+                                    (2, 1, 0x1111, 0), (6, 0, 0, 0x2222),
+                                    (4, 3, 0x2222, 0x1111), (3, 0, 0x2222, 0)):
+            cdb, param = prout(sa, typ, key, sakey)
+            st.cmd(cdb, 24, write=True, data=param)
+        for sa in (0, 1, 2, 3):
+            st.cmd(b"\x5e" + bytes([sa]) + b"\0\0\0\0\0" + be(512, 2) + b"\0", 512,
+                   read=True)
+    s.append(("persistent-reservations", pr_cycle))
+
+    def pr_conflict(st):
+        cdb, param = prout(0, 0, 0, 0x77)
+        st.cmd(cdb, 24, write=True, data=param)
+        cdb, param = prout(1, 3, 0x77, 0)        # exclusive access
+        st.cmd(cdb, 24, write=True, data=param)
+        st.cmd(read10(0, 1), 512, read=True, lun=0)
+        st.cmd(write10(0, 1), 512, write=True, data=pat[:512])
+    s.append(("pr-reserve-then-io", pr_conflict))
     s.append(("bad-lun", lambda st: st.cmd(read10(0, 1), 512, read=True, lun=9)))
     return s
 
