@@ -3,7 +3,8 @@
 # 50 ms runs while xpan-ctrld is killed with SIGKILL and started again.
 # Criterion (not timed): every echo request up to the last one answered got
 # its reply (no gap in icmp_seq), replies kept coming after the restart,
-# and the restarted daemon kept every node's MAC.
+# and the restarted daemon kept every node's MAC. Then the MAC counter
+# across kill -9: a node removed and re-added never gets a used MAC.
 . "$(dirname "$0")/../lib/netns.sh"
 
 # Highest icmp_seq answered so far.
@@ -77,6 +78,33 @@ for mode in tc xdp; do
 		"$progs1" "$progs0"
 	xit_expect_ok "$mode: r1 pings r3 after the restart" \
 		xit_ns r1 ping -c 2 -i 0.2 -W 2 10.10.0.3
+
+	# The MAC counter survives a crash: b2 is removed and added back (a
+	# fresh MAC), ctrld is killed right after and restarted (b2 keeps that
+	# MAC), and b2 removed and added once more gets yet another one.
+	cp "$XIT_CFG" "$XIT_TMP/orig.yaml"
+	l=$(grep -n -m1 'name: b2' "$XIT_CFG" | cut -d: -f1)
+	sed "${l},$((l + 6))d" "$XIT_TMP/orig.yaml" >"$XIT_TMP/no-b2.yaml"
+	seen=$(xit_node_macs | awk '{print $2}')
+	for round in 1 2; do
+		cp "$XIT_TMP/no-b2.yaml" "$XIT_CFG"
+		xit_expect_ok "$mode: reload without b2 ($round)" xit_xpan reload
+		cp "$XIT_TMP/orig.yaml" "$XIT_CFG"
+		xit_expect_ok "$mode: reload with b2 back ($round)" xit_xpan reload
+		b2mac=$(xit_node_mac b2)
+		if [ -n "$b2mac" ] && ! grep -qx "$b2mac" <<<"$seen"; then
+			xit_pass "$mode: b2 came back with a MAC never used before ($b2mac)"
+		else
+			xit_failed "$mode: b2 came back with a MAC never used before (got '$b2mac')"
+			printf '%s\n' "$seen" | sed 's/^/    | used before: /'
+		fi
+		seen=$(printf '%s\n%s' "$seen" "$b2mac")
+		[ $round -eq 2 ] && break
+		xit_stop_ctrld KILL
+		xit_start_ctrld
+		xit_expect_eq "$mode: b2 kept its new MAC across kill -9" \
+			"$(xit_node_mac b2)" "$b2mac"
+	done
 
 	xit_platform_down
 done
