@@ -5,9 +5,11 @@
 # a table with ratios and targets, and build/bench/storage.json.
 # Lines starting "ROW " are for bench/run.sh, which joins them to its table.
 #
-#   bash bench/storage.sh [-t SECONDS] [-s SIZE] [-q QD] [-Q QD_1M] [-h]
+#   bash bench/storage.sh [-r REPS] [-t SECONDS] [-s SIZE] [-q QD] [-Q QD_1M] [-P] [-h]
 #
-#   -t  seconds per measurement (default 6)
+#   -r  rounds; each figure is the best of them (default 2: the machine is
+#       shared, and other people's load only ever slows a run down)
+#   -t  seconds per measurement (default 5)
 #   -s  backing file size (default 1G)
 #   -q  queue depth of the 4 KiB runs (default 32)
 #   -Q  queue depth of the 1 MiB runs (default 8)
@@ -21,14 +23,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-SECS=6
+SECS=5
+REPS=2
 SIZE=1G
 QD=32
 QD_SEQ=8
 PIN=1
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
-while getopts "t:s:q:Q:Ph" o; do
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "r:t:s:q:Q:Ph" o; do
 	case $o in
+	r) REPS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	q) QD=$OPTARG ;;
@@ -175,6 +179,17 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 declare -A R	# R[system:workload] = IOPS or MiB/s
 declare -A CPU	# CPU[system:workload] = target CPU microseconds per command
+declare -A S	# S[system:workload] = every sample, for the JSON
+
+# keeps the best sample (and the CPU cost measured in that run)
+record()	# key value [cpu]
+{
+	S[$1]="${S[$1]:-}${S[$1]:+ }$2"
+	if [ -z "${R[$1]:-}" ] || awk -v a="$2" -v b="${R[$1]}" 'BEGIN { exit !(a > b) }'; then
+		R[$1]=$2
+		[ -z "${3:-}" ] || CPU[$1]=$3
+	fi
+}
 
 # workloads: name rw bs qd unit
 WORKLOADS=(
@@ -213,9 +228,8 @@ measure_iscsi()		# system pid url name rw bs qd unit
 		return 1
 	fi
 	if [ "$unit" = IOPS ]; then v=$(json_field iops <<<"$out"); else v=$(json_field mib_s <<<"$out"); fi
-	R[$sys:$name]=$v
-	CPU[$sys:$name]=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$ops" \
-		'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+	record "$sys:$name" "$v" "$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$ops" \
+		'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
 }
 
 measure_fio()		# system direct name rw bs qd unit
@@ -232,15 +246,16 @@ d = j["read"] if sys.argv[1] in ("randread", "read") else j["write"]
 print("%.0f" % d["iops"] if sys.argv[2] == "IOPS" else "%.1f" % (d["bw_bytes"] / 1048576))
 ' "$rw" "$unit" <<<"$out" 2>/dev/null)
 	[ -n "$v" ] || { warn "fio $name failed: $(head -c 300 "$B/fio.err")"; return 1; }
-	R[$sys:$name]=$v
+	record "$sys:$name" "$v"
 }
 
 START=$(date +%s)
-say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${SECS}s per run, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT, pinned=$PIN"
+say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); best of $REPS, ${SECS}s per run, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT, pinned=$PIN"
 FAILED=()
 start_tgt || FAILED+=("tgt setup")
 start_iod || FAILED+=("xpan-iod setup")
 
+for rep in $(seq "$REPS"); do
 for w in "${WORKLOADS[@]}"; do
 	read -r name rw bs qd unit <<<"$w"
 	measure_fio direct "$DIRECT" "$name" "$rw" "$bs" "$qd" "$unit" || FAILED+=("direct $name")
@@ -257,9 +272,10 @@ for w in "${WORKLOADS[@]}"; do
 			FAILED+=("xpan-iod $name (daemon exited, see $B/xpan-iod.log)")
 		fi
 	fi
-	say "$name ($unit): direct fio ${R[direct:$name]:-n/a}, buffered fio ${R[buffered:$name]:-n/a}," \
-		"tgt ${R[tgt:$name]:-n/a} (${CPU[tgt:$name]:-?} us CPU/cmd)," \
-		"xpan-iod ${R[xpan:$name]:-n/a} (${CPU[xpan:$name]:-?} us CPU/cmd)"
+	last() { local a=(${S[$1]:-n/a}); echo "${a[-1]}"; }
+	say "round $rep/$REPS $name ($unit): direct fio $(last direct:$name)," \
+		"buffered fio $(last buffered:$name), tgt $(last tgt:$name), xpan-iod $(last xpan:$name)"
+done
 done
 cleanup
 IOD_PID=
@@ -294,6 +310,13 @@ for w in "${WORKLOADS[@]}"; do
 	ROWS+=("$name|$unit|$x|$t|$rt|$d|$rd|$target|$met")
 done
 echo
+printf 'target CPU per command (us, user+system, best run):'
+for w in "${WORKLOADS[@]}"; do
+	read -r name rw bs qd unit <<<"$w"
+	printf ' %s xpan-iod %s / tgt %s;' "$name" "${CPU[xpan:$name]:-?}" "${CPU[tgt:$name]:-?}"
+done
+echo
+echo
 
 # for bench/run.sh: metric|xpan|peer|ratio|target|met, one row per peer
 for r in "${ROWS[@]}"; do
@@ -307,11 +330,12 @@ for r in "${ROWS[@]}"; do
 done
 
 jnum() { case $1 in ''|n/a) printf null ;; *) printf '%s' "$1" ;; esac; }
+jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 {
 	printf '{"date":"%s","kernel":"%s","cpus":%d,"loadavg_end":"%s",' \
 		"$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '"seconds_per_run":%s,"file_size":"%s","qd_4k":%s,"qd_1m":%s,"fio_direct":%s,"pinned":%s,' \
-		"$SECS" "$SIZE" "$QD" "$QD_SEQ" "$DIRECT" "$PIN"
+	printf '"rounds":%s,"seconds_per_run":%s,"file_size":"%s","qd_4k":%s,"qd_1m":%s,"fio_direct":%s,"pinned":%s,' \
+		"$REPS" "$SECS" "$SIZE" "$QD" "$QD_SEQ" "$DIRECT" "$PIN"
 	printf '"client":"bench/storage/xs_load.c (libiscsi, one connection)","rows":['
 	sep=
 	for r in "${ROWS[@]}"; do
@@ -320,9 +344,12 @@ jnum() { case $1 in ''|n/a) printf null ;; *) printf '%s' "$1" ;; esac; }
 			"$sep" "$name" "$unit" "$(jnum "$x")" "$(jnum "$t")" "$(jnum "$rt")"
 		printf '"fio_direct":%s,"ratio_direct":%s,"fio_buffered":%s,' \
 			"$(jnum "$d")" "$(jnum "$rd")" "$(jnum "${R[buffered:$name]:-}")"
-		printf '"cpu_us_per_cmd_xpan_iod":%s,"cpu_us_per_cmd_tgt":%s,"target":"%s","met":%s}' \
+		printf '"cpu_us_per_cmd_xpan_iod":%s,"cpu_us_per_cmd_tgt":%s,"target":"%s","met":%s,' \
 			"$(jnum "${CPU[xpan:$name]:-}")" "$(jnum "${CPU[tgt:$name]:-}")" "$target" \
 			"$([ "$met" = yes ] && echo true || echo false)"
+		printf '"samples":{"xpan_iod":[%s],"tgt":[%s],"fio_direct":[%s],"fio_buffered":[%s]}}' \
+			"$(jlist "${S[xpan:$name]:-}")" "$(jlist "${S[tgt:$name]:-}")" \
+			"$(jlist "${S[direct:$name]:-}")" "$(jlist "${S[buffered:$name]:-}")"
 		sep=,
 	done
 	printf '],"failed":['
