@@ -133,7 +133,9 @@ static int fill_maps(const struct xpan_dp_maps *m, struct xb_port *ports,
 			.flags = XPAN_PORT_F_ENABLED,
 			.datapath = datapath,
 			.node_id = i + 1,
+			.slot = i,
 		};
+		__u32 slot = i;
 		struct xpan_mac_key mk = {};
 		struct xpan_fwd fwd = { .ifindex = ports[i].ifindex,
 					.vlan = XB_VLAN };
@@ -148,8 +150,7 @@ static int fill_maps(const struct xpan_dp_maps *m, struct xb_port *ports,
 		vlan.ifindex[i] = ports[i].ifindex;
 		if (bpf_map_update_elem(m->ports, &ports[i].ifindex, &port, 0) ||
 		    bpf_map_update_elem(m->macs, &mk, &fwd, 0) ||
-		    bpf_map_update_elem(m->port_stats, &ports[i].ifindex, zero,
-					0) ||
+		    bpf_map_update_elem(m->port_stats, &slot, zero, 0) ||
 		    (ports[i].ip &&
 		     bpf_map_update_elem(m->bindings, &bk, &b, 0)))
 			err = -errno;
@@ -176,20 +177,20 @@ static int resolve_ports(struct xb_dp_args *a, int min)
 	return 0;
 }
 
-/* fwd_unicast of a port summed over CPUs. */
-static int fwd_count(int stats_fd, __u32 ifindex, __u64 *n)
+/* fwd_unicast of a port (by its counter slot) summed over CPUs. */
+static int fwd_count(int stats_fd, __u32 slot, __u64 *n)
 {
-	return xb_percpu_u64(stats_fd, ifindex,
+	return xb_percpu_u64(stats_fd, slot,
 			     offsetof(struct xpan_port_stats, fwd_unicast), n);
 }
 
 /* Why frames were dropped, to tell the dataplane engineer what happened. */
-static void print_drops(int stats_fd, __u32 ifindex)
+static void print_drops(int stats_fd, __u32 slot)
 {
 	for (int r = 1; r < XPAN_DROP_MAX; r++) {
 		__u64 n;
 
-		if (!xb_percpu_u64(stats_fd, ifindex,
+		if (!xb_percpu_u64(stats_fd, slot,
 				   offsetof(struct xpan_port_stats, drops) +
 				   r * sizeof(__u64), &n) && n)
 			pr_warn("  drop reason %d: %llu frames\n", r,
@@ -276,7 +277,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		opts.ctx_size_in = sizeof(skb);
 		want = TC_ACT_REDIRECT;
 	}
-	err = fwd_count(p->maps.port_stats, src->ifindex, &before);
+	err = fwd_count(p->maps.port_stats, 0 /* src's slot */, &before);
 	if (err)
 		return err;
 	if (bpf_prog_test_run_opts(p->prog_fd, &opts)) {
@@ -284,7 +285,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		pr_warn("test run of xpan_port_in: %s\n", strerror(-err));
 		return err;
 	}
-	err = fwd_count(p->maps.port_stats, src->ifindex, &after);
+	err = fwd_count(p->maps.port_stats, 0, &after);
 	if (err)
 		return err;
 	/* The frame must have taken the unicast redirect path every time. */
@@ -292,7 +293,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		pr_warn("xpan_port_in returned %u (want %u), fwd_unicast +%llu (want +%lu): the frame did not take the unicast path\n",
 			opts.retval, want, (unsigned long long)(after - before),
 			a->repeat);
-		print_drops(p->maps.port_stats, src->ifindex);
+		print_drops(p->maps.port_stats, 0);
 		return -EPROTO;
 	}
 	*ns = opts.duration;
