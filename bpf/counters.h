@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Per-CPU port counters. The stats pointer may be NULL (no entry for the
- * port): every helper then does nothing, so callers need no checks. Plain
- * increments suffice, the value is per CPU and programs do not migrate.
+ * Per-CPU port counters. The stats pointer may be NULL (a slot out of
+ * range): every helper then does nothing, so callers need no checks.
+ * Plain increments suffice, the value is per CPU and programs do not
+ * migrate.
  */
 #ifndef XPAN_COUNTERS_H
 #define XPAN_COUNTERS_H
 
 #include "xpan_maps.h"
 
-static __always_inline struct xpan_port_stats *stats_get(__u32 ifindex)
+/* NULL only for a slot beyond the array (a ctrld bug): count nothing. */
+static __always_inline struct xpan_port_stats *stats_get(__u32 slot)
 {
-	return bpf_map_lookup_elem(&xpan_port_stats, &ifindex);
+	return bpf_map_lookup_elem(&xpan_port_stats, &slot);
 }
 
 static __always_inline void stats_rx(struct xpan_port_stats *st, __u32 len)

@@ -137,11 +137,12 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 	void *end;
 	int proto;
 
-	st = stats_get(ingress);
-	stats_rx(st, ctx_len(ctx));
+	/* The counters' slot is in the port entry: no entry, no counting. */
 	port = bpf_map_lookup_elem(&xpan_ports, &ingress);
 	if (!port)
-		return port_drop(st, XPAN_DROP_NO_PORT);
+		return CTX_DROP;
+	st = stats_get(port->slot);
+	stats_rx(st, ctx_len(ctx));
 	if (!(port->flags & XPAN_PORT_F_ENABLED))
 		return port_drop(st, XPAN_DROP_PORT_DISABLED);
 

@@ -36,7 +36,9 @@ int xpan_flood_egress(struct xdp_md *ctx)
 	dst = bpf_map_lookup_elem(&xpan_ports, &out);
 	if (src && dst && src->vlan == dst->vlan)
 		return XDP_PASS;
-	stats_drop(stats_get(in), XPAN_DROP_FLOOD_FILTER);
+	/* Counted on the sender's slot; a sender without an entry has none. */
+	if (src)
+		stats_drop(stats_get(src->slot), XPAN_DROP_FLOOD_FILTER);
 	return XDP_DROP;
 }
 

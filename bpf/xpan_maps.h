@@ -63,11 +63,13 @@ struct {
 } xpan_flood SEC(".maps");
 
 /*
- * Per-CPU counters by port ifindex. ctrld creates the entries; a port
- * without one is not counted (the dataplane never inserts here).
+ * Per-CPU counters by port slot (struct xpan_port.slot), not by ifindex:
+ * ifindexes grow with every link a host creates, slots stay below
+ * XPAN_MAX_PORTS. A frame on a port without an xpan_ports entry is
+ * counted nowhere.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XPAN_MAX_PORTS);
 	__type(key, __u32);
 	__type(value, struct xpan_port_stats);

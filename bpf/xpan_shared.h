@@ -52,6 +52,9 @@ enum xpan_datapath {
 /*
  * xpan_ports: key = host-side port ifindex (__u32). One entry per node port,
  * written by ctrld. The port program looks up its own ingress ifindex.
+ * slot is dense (ctrld hands out the lowest free one and keeps it while the
+ * entry exists) so that the counters can live in an array: an array lookup
+ * is inlined by the verifier, a second hash lookup per frame is not.
  */
 struct xpan_port {
 	__u8  mac[XPAN_ETH_ALEN];	/* the node's assigned virtual MAC */
@@ -59,7 +62,7 @@ struct xpan_port {
 	__u32 flags;			/* XPAN_PORT_F_* */
 	__u32 datapath;			/* enum xpan_datapath */
 	__u32 node_id;			/* ctrld's node row id, for joins */
-	__u32 pad;
+	__u32 slot;			/* xpan_port_stats index, 0..XPAN_MAX_PORTS-1 */
 };
 
 /* xpan_macs: forwarding table, virtual MAC -> port. */
@@ -123,8 +126,10 @@ enum xpan_drop_reason {
 };
 
 /*
- * xpan_port_stats: per-CPU, key = port ifindex (__u32). User space sums
- * the CPUs. Packet counters; bytes only where they help rate checks.
+ * xpan_port_stats: per-CPU array, key = xpan_ports[ifindex].slot (__u32).
+ * User space sums the CPUs. Packet counters; bytes only where they help
+ * rate checks. Array entries always exist: ctrld zeroes a slot when it
+ * gives it to a port, so a previous owner's counts never show.
  */
 struct xpan_port_stats {
 	__u64 rx_packets;		/* frames seen at the port */

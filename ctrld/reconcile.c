@@ -80,27 +80,96 @@ static int delete_key(int fd, const void *key, const char *what)
 	return 0;
 }
 
-/* A zeroed per-CPU stats entry, only when the port has none yet. */
-static void ensure_stats(int fd, __u32 ifindex)
+/*
+ * Zeroes a slot's counters on every CPU. Done when the slot is given to a
+ * port, before the port entry points at it, so that what a previous owner
+ * counted never shows up as the new port's.
+ */
+static int zero_stats(int fd, __u32 slot)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int ncpu = libbpf_num_possible_cpus();
-	size_t vsize;
+	int ncpu = libbpf_num_possible_cpus(), ret = 0;
 	void *zero;
 
-	if (ncpu <= 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-		return;
-	/* Per-CPU values are 8-byte aligned slots, one per possible CPU. */
-	vsize = ((size_t)info.value_size + 7) / 8 * 8;
-	zero = calloc(ncpu, vsize);
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	/* Per-CPU values are 8-byte aligned, one per possible CPU. */
+	zero = calloc(ncpu, (sizeof(struct xpan_port_stats) + 7) / 8 * 8);
 	if (!zero)
-		return;
-	if (bpf_map_update_elem(fd, &ifindex, zero, BPF_NOEXIST) &&
-	    errno != EEXIST)
-		pr_warn("cannot create counters for ifindex %u: %s\n", ifindex,
-			strerror(errno));
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &slot, zero, BPF_ANY)) {
+		ret = -errno;
+		pr_warn("cannot zero counter slot %u: %s\n", slot,
+			strerror(-ret));
+	}
 	free(zero);
+	return ret;
+}
+
+/*
+ * Counter slots (struct xpan_port.slot) held by the xpan_ports entries in
+ * the map, which is the only record of them: it survives ctrld restarts,
+ * so a port keeps its slot and its counters. A slot out of range or held
+ * twice (damaged map) is not trusted: its second holder gets a new one.
+ */
+struct slot_table {
+	bool used[XPAN_MAX_PORTS];
+};
+
+static int slots_read(int ports_fd, struct slot_table *t)
+{
+	__u32 *keys;
+	int n;
+
+	memset(t, 0, sizeof(*t));
+	keys = calloc(MAX_KEYS, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	n = map_keys(ports_fd, keys, sizeof(*keys), MAX_KEYS);
+	for (int k = 0; k < n; k++) {
+		struct xpan_port p;
+
+		if (!bpf_map_lookup_elem(ports_fd, &keys[k], &p) &&
+		    p.slot < XPAN_MAX_PORTS)
+			t->used[p.slot] = true;
+	}
+	free(keys);
+	return n < 0 ? n : 0;
+}
+
+/* Lowest free slot, marked used, or -ENOSPC when all are taken. */
+static int slot_alloc(struct slot_table *t)
+{
+	for (__u32 s = 0; s < XPAN_MAX_PORTS; s++) {
+		if (!t->used[s]) {
+			t->used[s] = true;
+			return (int)s;
+		}
+	}
+	return -ENOSPC;
+}
+
+/*
+ * The slot for the port with this ifindex: the one its entry already has
+ * (claimed[] tells a kept slot from one a second entry also names), else
+ * the lowest free one with its counters zeroed. Negative errno on failure.
+ */
+static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
+		     struct slot_table *t, bool *claimed)
+{
+	struct xpan_port cur;
+	int slot, ret;
+
+	if (!bpf_map_lookup_elem(m->ports, &ifindex, &cur) &&
+	    cur.slot < XPAN_MAX_PORTS && !claimed[cur.slot]) {
+		claimed[cur.slot] = true;
+		return (int)cur.slot;
+	}
+	slot = slot_alloc(t);
+	if (slot < 0)
+		return slot;
+	claimed[slot] = true;
+	ret = zero_stats(m->port_stats, (__u32)slot);
+	return ret ? ret : slot;
 }
 
 /* VLAN id of the node port with this ifindex, 0 when it is none. */
@@ -132,21 +201,45 @@ static void fill_port(const struct ctrld *c, size_t i, struct xpan_port *p)
 static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 		      int *changes)
 {
+	bool claimed[XPAN_MAX_PORTS] = { false };
+	struct slot_table *slots;
+	int ret;
+
+	slots = malloc(sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	ret = slots_read(m->ports, slots);
+	if (ret)
+		goto out_free;
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
 		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
 		__u32 ifindex = c->rt[i].ifindex;
 		struct xpan_port p;
-		int ret;
+		int slot;
 
 		if (!ifindex)
 			continue;
+		slot = port_slot(m, ifindex, slots, claimed);
+		if (slot == -ENOSPC)
+			snprintf(c->rt[i].note, sizeof(c->rt[i].note),
+				 "no free counter slot: all %d are in use by other ports; remove nodes first",
+				 XPAN_MAX_PORTS);
+		else if (slot < 0)
+			snprintf(c->rt[i].note, sizeof(c->rt[i].note),
+				 "cannot set up a counter slot: %s",
+				 strerror(-slot));
+		if (slot < 0) {
+			pr_warn("node %s: %s; port %s stays out of xpan_ports\n",
+				n->name, c->rt[i].note, n->port);
+			continue;
+		}
 		fill_port(c, i, &p);
+		p.slot = (__u32)slot;
 		ret = update_if_changed(m->ports, &ifindex, &p, sizeof(p),
 					XPAN_MAP_PORTS);
 		if (ret < 0)
-			return ret;
+			goto out_free;
 		*changes += ret;
-		ensure_stats(m->port_stats, ifindex);
 		if (port_attached(c, ifindex, n->datapath))
 			continue;
 		ret = xpan_dp_attach(c->dp, ifindex, n->datapath);
@@ -163,7 +256,10 @@ static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 			ifindex);
 		(*changes)++;
 	}
-	return 0;
+	ret = 0;
+out_free:
+	free(slots);
+	return ret;
 }
 
 static int sync_macs(struct ctrld *c, const struct xpan_dp_maps *m,
@@ -326,18 +422,12 @@ static int prune(struct ctrld *c, const struct xpan_dp_maps *m, int *changes)
 			continue;
 		/* The interface may be gone already; detach what is left. */
 		xpan_dp_detach(c->dp, (int)ikeys[k]);
+		/* Deleting the entry frees its counter slot. */
 		delete_key(m->ports, &ikeys[k], XPAN_MAP_PORTS);
-		delete_key(m->port_stats, &ikeys[k], XPAN_MAP_PORT_STATS);
 		pr_info("port ifindex %u is no longer a node port: detached\n",
 			ikeys[k]);
 		(*changes)++;
 	}
-
-	/* Counters of ports that left without an xpan_ports entry. */
-	n = map_keys(m->port_stats, ikeys, sizeof(*ikeys), MAX_KEYS);
-	for (int k = 0; k < n; k++)
-		if (!port_wanted(c, ikeys[k]))
-			delete_key(m->port_stats, &ikeys[k], XPAN_MAP_PORT_STATS);
 out_free:
 	free(ikeys);
 	free(mkeys);

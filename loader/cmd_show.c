@@ -167,44 +167,36 @@ static void print_stats(struct out *o, __u32 ifindex,
 	out_obj_end(o);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
+/*
+ * Counters are kept per slot; a port's slot is in its xpan_ports entry.
+ * Rows come from xpan_ports, so a freed slot (its port gone) shows nowhere.
+ */
 int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 {
 	const char *bpffs = xpan_opts_bpffs(opts);
-	__u32 key, next, *prev = NULL, *keys = NULL, *nk;
-	size_t n = 0, cap = 0;
-	int fd, rc = XPAN_EXIT_OK;
+	struct port_entry *ports = NULL;
+	int fd, ports_fd, n, rc = XPAN_EXIT_OK;
 	struct out o;
 
 	(void)argc;
 	(void)argv;
 	if (!bpffs)
 		return XPAN_EXIT_FAIL;
-	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORT_STATS);
-	if (fd < 0)
+	ports_fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORTS);
+	if (ports_fd < 0)
 		return XPAN_EXIT_FAIL;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nk = realloc(keys, cap * sizeof(*keys));
-			if (!nk) {
-				rc = XPAN_EXIT_FAIL;
-				goto out_free;
-			}
-			keys = nk;
-		}
-		keys[n++] = key;
+	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORT_STATS);
+	if (fd < 0) {
+		close(ports_fd);
+		return XPAN_EXIT_FAIL;
 	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_u32);
+	n = xpan_read_ports(ports_fd, &ports);
+	if (n < 0) {
+		pr_warn("cannot read %s/%s: %s\n", bpffs, XPAN_MAP_PORTS,
+			strerror(-n));
+		rc = XPAN_EXIT_FAIL;
+		goto out_close;
+	}
 	if (out_open(&o, stdout, opts->json, opts->pretty)) {
 		rc = XPAN_EXIT_FAIL;
 		goto out_free;
@@ -213,24 +205,26 @@ int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 		 "IFINDEX", "RX_PKTS", "RX_BYTES", "FWD_UCAST", "FLOODED",
 		 "ARP_REPL", "LEARNED", "DROPS");
 	out_arr_start(&o, NULL);
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		struct xpan_port_stats s;
-		int err = xpan_read_port_stats(fd, keys[i], &s);
+		int err = xpan_read_port_stats(fd, ports[i].port.slot, &s);
 
-		if (err == -ENOENT)
-			continue;
 		if (err) {
-			pr_warn("cannot read %s for ifindex %u: %s\n",
-				XPAN_MAP_PORT_STATS, keys[i], strerror(-err));
+			pr_warn("cannot read %s slot %u (ifindex %u): %s%s\n",
+				XPAN_MAP_PORT_STATS, ports[i].port.slot,
+				ports[i].ifindex, strerror(-err),
+				err == -ENOENT ? " - the slot is beyond the map; restart xpan-ctrld to reassign it" : "");
 			rc = XPAN_EXIT_FAIL;
 			continue;
 		}
-		print_stats(&o, keys[i], &s);
+		print_stats(&o, ports[i].ifindex, &s);
 	}
 	out_arr_end(&o);
 	out_close(&o);
 out_free:
-	free(keys);
+	free(ports);
+out_close:
 	close(fd);
+	close(ports_fd);
 	return rc;
 }

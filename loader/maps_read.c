@@ -98,7 +98,7 @@ int xpan_read_ports(int fd, struct port_entry **out)
 	return (int)n;
 }
 
-int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum)
+int xpan_read_port_stats(int fd, __u32 slot, struct xpan_port_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	size_t stride, common;
@@ -118,7 +118,7 @@ int xpan_read_port_stats(int fd, __u32 ifindex, struct xpan_port_stats *sum)
 	percpu = calloc(ncpu, stride);
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &ifindex, percpu)) {
+	if (bpf_map_lookup_elem(fd, &slot, percpu)) {
 		err = -errno;
 		goto out_free;
 	}

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <linux/bpf.h>
@@ -52,7 +53,7 @@ struct dp_case {
 	size_t out_len;
 	struct dp_delta d;
 	void (*check)(void);
-	bool no_stats;		/* port 0 has no counters at all */
+	bool no_stats;		/* port 0's frames are counted nowhere */
 	/*
 	 * The skb test run refuses this frame (it reads the IP header it
 	 * names); dp_live feeds it to the TC build instead.
@@ -80,10 +81,17 @@ static void setup_port_missing(void)
 	dp_port_del(0);
 }
 
-static void setup_port_and_stats_missing(void)
+/* A slot beyond xpan_port_stats: what a damaged xpan_ports entry holds. */
+static void setup_slot_out_of_range(void)
 {
-	dp_port_del(0);
-	dp_stats_del(0);
+	struct xpan_port p;
+	__u32 key = dp.ifindex[0];
+
+	cr_assert_eq(bpf_map_lookup_elem(dp.ports_fd, &key, &p), 0,
+		     "read xpan_ports[0]");
+	p.slot = XPAN_MAX_PORTS;
+	cr_assert_eq(bpf_map_update_elem(dp.ports_fd, &key, &p, BPF_ANY), 0,
+		     "set xpan_ports[0].slot out of range");
 }
 
 static void setup_port_disabled(void)
@@ -91,10 +99,11 @@ static void setup_port_disabled(void)
 	dp_port_set(0, 0);
 }
 
-static void check_no_stats_created(void)
+static void check_counted_nowhere(void)
 {
-	cr_assert(!dp_stats_present(0),
-		  "dataplane must not create a stats entry for port 0");
+	int slot = dp_stats_nonzero_slot();
+
+	cr_assert_eq(slot, -1, "nothing may be counted, slot %d was", slot);
 }
 
 static void check_binding(const char *ip, int port, __u16 flags)
@@ -264,12 +273,13 @@ static const struct dp_case cases[] = {
 	  FRAME(ETH(MAC_P1, MAC_P0, 0x88, 0xa8), 0x00, 0x0a, 0x08, 0x00,
 		IP4_UDP(IP_P0, IP_P1), UDP_DPT),
 	  .want = W_DROP, .d = { .drop = XPAN_DROP_TAGGED }, .tagged = true },
-	{ "port missing from xpan_ports dropped, counted in its stats",
+	{ "port missing from xpan_ports dropped, counted in no slot",
 	  uni_p1, sizeof(uni_p1), .setup = setup_port_missing,
-	  .want = W_DROP, .d = { .drop = XPAN_DROP_NO_PORT } },
-	{ "port and stats missing dropped, nothing counted or created",
-	  uni_p1, sizeof(uni_p1), .setup = setup_port_and_stats_missing,
-	  .want = W_DROP, .no_stats = true, .check = check_no_stats_created },
+	  .want = W_DROP, .no_stats = true, .check = check_counted_nowhere },
+	{ "port slot beyond the counters forwards, counted in no slot",
+	  uni_p1, sizeof(uni_p1), .setup = setup_slot_out_of_range,
+	  .want = W_REDIRECT, .to = 1, .no_stats = true,
+	  .check = check_counted_nowhere },
 	{ "disabled port drops everything",
 	  uni_p1, sizeof(uni_p1), .setup = setup_port_disabled,
 	  .want = W_DROP, .d = { .drop = XPAN_DROP_PORT_DISABLED } },

@@ -36,6 +36,12 @@ const __u8 dp_port_mac[DP_NPORTS][6] = {
 	{ 0x02, 0x00, 0x07, 0x00, 0x00, 0x04 },
 };
 static const __u16 port_vlan[DP_NPORTS] = { 10, 10, 20, 10 };
+/*
+ * Counter slots as ctrld would hand them out after churn: not the port
+ * numbers, and one at the array's end, so a lookup by the wrong key or an
+ * off-by-one shows up as counts in the wrong place.
+ */
+const __u32 dp_port_slot[DP_NPORTS] = { 5, 2, XPAN_MAX_PORTS - 1, 0 };
 static const char *const port_ip[DP_NPORTS] = {
 	"10.10.0.1", "10.10.0.2", "10.20.0.3", NULL,
 };
@@ -226,6 +232,7 @@ void dp_port_set(int port, __u32 flags)
 		.vlan = port_vlan[port],
 		.flags = flags,
 		.node_id = port + 1,
+		.slot = dp_port_slot[port],
 	};
 	__u32 key = dp.ifindex[port];
 
@@ -248,49 +255,28 @@ static size_t stats_size(void)
 	       sizeof(struct xpan_port_stats);
 }
 
-static void stats_create(int port)
+/* What ctrld does when it gives a port its slot. */
+static void stats_zero(int port)
 {
 	struct xpan_port_stats *zero = calloc(1, stats_size());
-	__u32 key = dp.ifindex[port];
+	__u32 key = dp_port_slot[port];
 
 	cr_assert_not_null(zero, "calloc");
 	cr_assert_eq(bpf_map_update_elem(dp.stats_fd, &key, zero, BPF_ANY), 0,
-		     "create xpan_port_stats[%d]: %s", port, strerror(errno));
+		     "zero xpan_port_stats[%u] (port %d): %s", key, port,
+		     strerror(errno));
 	free(zero);
 }
 
-void dp_stats_del(int port)
-{
-	__u32 key = dp.ifindex[port];
-
-	cr_assert_eq(bpf_map_delete_elem(dp.stats_fd, &key), 0,
-		     "delete xpan_port_stats[%d]", port);
-}
-
-bool dp_stats_present(int port)
-{
-	struct xpan_port_stats *v = malloc(stats_size());
-	__u32 key = dp.ifindex[port];
-	bool present;
-
-	cr_assert_not_null(v, "malloc");
-	present = bpf_map_lookup_elem(dp.stats_fd, &key, v) == 0;
-	free(v);
-	return present;
-}
-
-void dp_stats_read(int port, struct xpan_port_stats *sum)
+void dp_stats_read_slot(__u32 slot, struct xpan_port_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, r;
 	struct xpan_port_stats *v = malloc(stats_size());
-	__u32 key = dp.ifindex[port];
 
 	cr_assert_not_null(v, "malloc");
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(dp.stats_fd, &key, v)) {
-		free(v);
-		return;
-	}
+	cr_assert_eq(bpf_map_lookup_elem(dp.stats_fd, &slot, v), 0,
+		     "read xpan_port_stats[%u]: %s", slot, strerror(errno));
 	for (c = 0; c < ncpu; c++) {
 		sum->rx_packets += v[c].rx_packets;
 		sum->rx_bytes += v[c].rx_bytes;
@@ -302,6 +288,25 @@ void dp_stats_read(int port, struct xpan_port_stats *sum)
 			sum->drops[r] += v[c].drops[r];
 	}
 	free(v);
+}
+
+void dp_stats_read(int port, struct xpan_port_stats *sum)
+{
+	dp_stats_read_slot(dp_port_slot[port], sum);
+}
+
+int dp_stats_nonzero_slot(void)
+{
+	static const struct xpan_port_stats zero;
+	struct xpan_port_stats s;
+	__u32 slot;
+
+	for (slot = 0; slot < XPAN_MAX_PORTS; slot++) {
+		dp_stats_read_slot(slot, &s);
+		if (memcmp(&s, &zero, sizeof(s)))
+			return (int)slot;
+	}
+	return -1;
 }
 
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out)
@@ -331,7 +336,7 @@ static void fill_maps(void)
 		};
 
 		dp_port_set(i, XPAN_PORT_F_ENABLED);
-		stats_create(i);
+		stats_zero(i);
 		memcpy(mk.mac, dp_port_mac[i], 6);
 		cr_assert_eq(bpf_map_update_elem(dp.macs_fd, &mk, &fwd,
 						 BPF_ANY), 0,

@@ -11,6 +11,7 @@
  *   port 1  dpt1  02:00:07:00:00:02  VLAN 10  10.10.0.2 (static binding)
  *   port 2  dpt2  02:00:07:00:00:03  VLAN 20  10.20.0.3 (static binding)
  *   port 3  dpt3  02:00:07:00:00:04  VLAN 10  no binding
+ * Counter slots: see dp_port_slot.
  */
 #ifndef DP_ENV_H
 #define DP_ENV_H
@@ -40,6 +41,8 @@ struct dp_env {
 
 extern struct dp_env dp;
 extern const __u8 dp_port_mac[DP_NPORTS][6];
+/* xpan_ports[port].slot: where each port's counters are. */
+extern const __u32 dp_port_slot[DP_NPORTS];
 
 /* Criterion fixtures: build and tear down everything above. */
 void dp_setup(void);
@@ -48,9 +51,11 @@ void dp_teardown(void);
 /* Map helpers; all assert on failure. */
 void dp_port_set(int port, __u32 flags);
 void dp_port_del(int port);
-void dp_stats_del(int port);
-bool dp_stats_present(int port);
+/* Counters of a port (through dp_port_slot) or of any slot, summed. */
 void dp_stats_read(int port, struct xpan_port_stats *sum);
+void dp_stats_read_slot(__u32 slot, struct xpan_port_stats *sum);
+/* First slot with any non-zero counter, -1 when all are zero. */
+int dp_stats_nonzero_slot(void);
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out);
 
 /* BPF_PROG_TEST_RUN of xpan_port_in with port's ifindex as ingress. */

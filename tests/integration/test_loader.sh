@@ -5,8 +5,8 @@
 # lost pins are rebuilt, `xpan show ports|stats -j` read the pinned maps,
 # bpftool sees BTF field names, and `xpan unload` leaves no pin, program,
 # filter or qdisc behind. Map contents are ctrld's job, so this test
-# writes xpan_ports and xpan_port_stats entries with bpftool the way
-# ctrld would.
+# writes xpan_ports entries (with counter slots) and zeroes their
+# xpan_port_stats slots with bpftool the way ctrld would.
 set -u
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -219,11 +219,11 @@ check "still exactly one tc filter on a" test "$(tc filter show dev "$A" ingress
 echo "== ports written as ctrld would"
 ia=$(ifindex "$A")
 ib=$(ifindex "$B")
-# struct xpan_port: mac[6], vlan, flags, datapath, node_id, pad
+# struct xpan_port: mac[6], vlan, flags, datapath, node_id, slot (a: 0, b: 1)
 check "write xpan_ports[a]" bpftool map update pinned "$BPFFS/xpan_ports" key $(le32 "$ia") \
 	value 2 0 7 0 0 1 10 0 1 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0
 check "write xpan_ports[b]" bpftool map update pinned "$BPFFS/xpan_ports" key $(le32 "$ib") \
-	value 2 0 7 0 0 2 10 0 1 0 0 0 1 0 0 0 2 0 0 0 0 0 0 0
+	value 2 0 7 0 0 2 10 0 1 0 0 0 1 0 0 0 2 0 0 0 1 0 0 0
 check "bpftool prints BTF field names of xpan_ports" \
 	bash -c "bpftool -j map dump pinned '$BPFFS/xpan_ports' | grep -q '\"vlan\"'"
 
@@ -254,14 +254,32 @@ check "status -j: dataplane ok, ctrld not" \
 	jq -e '.ok == false and .ctrld.ok == false and .dataplane.ok == true and .dataplane.ports == 2' <<<"$st"
 
 echo "== stats"
-# Entry per port as ctrld creates it; the value is sized from the map.
+# Counters are a per-CPU array indexed by the port's slot; ctrld zeroes a
+# slot when it gives it out. The value is sized from the map.
 vsize=$(bpftool -j map show pinned "$BPFFS/xpan_port_stats" | jq .bytes_value)
 zero_stats=$(printf '0 %.0s' $(seq 1 "$vsize"))
-check "create xpan_port_stats[a]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 "$ia") value $zero_stats
+check "zero xpan_port_stats[slot of a]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 0) value $zero_stats
+check "zero xpan_port_stats[slot of b]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 1) value $zero_stats
 ip netns exec "$NS" ping -c 2 -i 0.2 -W 1 10.77.0.2 >/dev/null 2>&1
+# rx_packets of one slot summed over CPUs, straight from the map.
+slot_rx()
+{
+	bpftool -j map lookup pinned "$BPFFS/xpan_port_stats" key $(le32 "$1") |
+		jq '[.formatted.values[].value.rx_packets] | add'
+}
+s0=$(slot_rx 0) s1=$(slot_rx 1)
 stats=$("$XPAN" show stats -j --bpffs "$BPFFS")
+s0b=$(slot_rx 0) s1b=$(slot_rx 1)
+check "show stats -j: one row per port" jq -e 'length == 2' <<<"$stats"
 check "show stats -j: a saw the node's frames" \
 	jq -e --arg n "$A" '.[] | select(.ifname == $n) | .rx_packets >= 1 and .rx_bytes >= 42' <<<"$stats"
+# Nodes may still send (IPv6 autoconf), so each row lies between two reads.
+check "show stats -j: a's row is slot 0, b's is slot 1 (a: $s0..$s0b, b: $s1..$s1b)" \
+	jq -e --arg a "$A" --arg b "$B" --argjson s0 "${s0:-null}" --argjson s0b "${s0b:-null}" \
+	--argjson s1 "${s1:-null}" --argjson s1b "${s1b:-null}" \
+	'(.[] | select(.ifname == $a) | .rx_packets) as $ra |
+	 (.[] | select(.ifname == $b) | .rx_packets) as $rb |
+	 $s0 <= $ra and $ra <= $s0b and $s1 <= $rb and $rb <= $s1b' <<<"$stats"
 check "show stats -j: every drop reason by name" \
 	jq -e '.[0].drops | has("malformed") and has("spoofed_src") and has("other_vlan") and (has("none") | not)' <<<"$stats"
 check "show stats (text)" bash -c "'$XPAN' show stats --bpffs '$BPFFS' | grep -q '^$A'"
