@@ -179,7 +179,6 @@ static bool do_inquiry(const struct scsi_dev *dev, struct scsi_req *r)
 		break;
 	case 0xb0:
 		len = 64;
-		b[4] = 0x01;	/* WSNZ: WRITE SAME of 0 blocks is refused */
 		b[5] = SCSI_MAX_CAW_BLOCKS;
 		put_be16(b + 6, 1);
 		put_be32(b + 8, SCSI_MAX_XFER_BLOCKS);
@@ -546,8 +545,12 @@ static bool do_write_same(const struct scsi_dev *dev, struct scsi_req *r)
 		return bad_field(r, 1, 0);
 	if (write_checks(dev, r, &f))
 		return true;
-	if (!f.n)		/* WSNZ */
-		return bad_field(r, sixteen ? 10 : 7, 7);
+	/* WSNZ=0: 0 blocks means up to the last LBA; either way the
+	 * length obeys MAXIMUM WRITE SAME LENGTH of the Block Limits page */
+	if (!f.n)
+		f.n = dev->nblocks - f.lba;
+	if (!f.n)
+		return good(r);
 	if (f.n > SCSI_MAX_WS_BLOCKS)
 		return bad_field(r, sixteen ? 10 : 7, 7);
 	r->lba = f.lba;
@@ -952,15 +955,8 @@ void scsi_execute(const struct scsi_dev *dev, struct scsi_req *r,
 		pr_out(r->pr, r->nexus ? r->nexus : "", r, dout, dout_len);
 		break;
 	case SCSI_IO_WRITE_SAME:
-		if (r->unmap && dout) {
-			uint32_t i;
-
-			/* UNMAP only when the block is zeros: holes read
-			 * back zeros (LBPRZ), anything else is written. */
-			for (i = 0; i < dout_len && !dout[i]; i++)
-				;
-			r->unmap = i == dout_len;
-		}
+		/* with UNMAP set the blocks are deallocated whatever the
+		 * Data-Out holds, and read back as zeros (LBPRZ=1) */
 		break;
 	default:
 		break;

@@ -20,6 +20,8 @@
 #define SCSI_BLOCK_SIZE		(1u << SCSI_BLOCK_SHIFT)
 /* Largest READ/WRITE in blocks (Block Limits VPD): 8 MiB. */
 #define SCSI_MAX_XFER_BLOCKS	16384u
+/* WRITE SAME writes its range in pieces of this many blocks (1 MiB) */
+#define SCSI_WS_CHUNK_BLOCKS	2048u
 #define SCSI_MAX_WS_BLOCKS	SCSI_MAX_XFER_BLOCKS
 #define SCSI_MAX_CAW_BLOCKS	128u
 #define SCSI_MAX_UNMAP_DESC	256u

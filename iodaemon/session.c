@@ -544,6 +544,17 @@ static int start_rw(struct iscsi_task *t, bool write, uint8_t *buf,
 	return submit_rw(t);
 }
 
+/* WRITE SAME goes out one chunk at a time from one replicated buffer. */
+static int ws_next_chunk(struct iscsi_task *t)
+{
+	uint64_t n = t->ws_end - t->ws_next;
+
+	if (n > SCSI_WS_CHUNK_BLOCKS)
+		n = SCSI_WS_CHUNK_BLOCKS;
+	t->ws_next += n;
+	return start_rw(t, true, t->ws_buf, t->ws_next - n, n, t->req.fua);
+}
+
 static void io_finish(struct iscsi_task *t, int res)
 {
 	const uint8_t *dout = t->dout;
@@ -601,6 +612,12 @@ static void io_done(struct iod_io *io, int res)
 	}
 	res = t->io_err;
 	t->io_err = 0;
+	if (!res && !t->aborted && t->req.io == SCSI_IO_WRITE_SAME &&
+	    t->ws_next < t->ws_end) {
+		if (!ws_next_chunk(t))
+			return;
+		res = -EIO;
+	}
 	io_finish(t, res);
 }
 
@@ -634,7 +651,7 @@ static void task_start_io(struct iscsi_task *t)
 {
 	struct scsi_req *r = &t->req;
 	struct iod_ring *ring = &t->conn->srv->ring;
-	uint32_t i, len;
+	uint32_t i, len, n;
 	int ret = 0;
 
 	t->executing = true;
@@ -686,13 +703,14 @@ static void task_start_io(struct iscsi_task *t)
 			}
 			break;
 		}
-		len = r->nblk << SCSI_BLOCK_SHIFT;
-		t->ws_buf = malloc(len);
+		n = r->nblk < SCSI_WS_CHUNK_BLOCKS ? r->nblk :
+						     SCSI_WS_CHUNK_BLOCKS;
+		t->ws_buf = malloc(n << SCSI_BLOCK_SHIFT);
 		if (!t->ws_buf) {
 			ret = -ENOMEM;
 			break;
 		}
-		for (i = 0; i < r->nblk; i++) {
+		for (i = 0; i < n; i++) {
 			if (t->dout)
 				memcpy(t->ws_buf + ((size_t)i << SCSI_BLOCK_SHIFT),
 				       t->dout, SCSI_BLOCK_SIZE);
@@ -700,7 +718,9 @@ static void task_start_io(struct iscsi_task *t)
 				memset(t->ws_buf + ((size_t)i << SCSI_BLOCK_SHIFT),
 				       0, SCSI_BLOCK_SIZE);
 		}
-		ret = start_rw(t, true, t->ws_buf, r->lba, r->nblk, r->fua);
+		t->ws_next = r->lba;
+		t->ws_end = r->lba + r->nblk;
+		ret = ws_next_chunk(t);
 		break;
 	case SCSI_IO_UNMAP:
 		t->io_len = 0;

@@ -66,7 +66,9 @@ struct iscsi_task {
 	uint32_t io_len;
 	bool io_write;
 	bool io_dsync;
-	uint8_t *ws_buf;
+	uint8_t *ws_buf;		/* one WRITE SAME chunk, replicated */
+	uint64_t ws_next;		/* next LBA to write */
+	uint64_t ws_end;
 	uint64_t t_start;
 	int dir;			/* IOD_DIR_* for stats */
 };

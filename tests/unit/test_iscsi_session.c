@@ -40,7 +40,7 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/a.img", dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
-	cr_assert_eq(ftruncate(fileno(f), 1 << 20), 0);
+	cr_assert_eq(ftruncate(fileno(f), 4 << 20), 0);
 	fprintf(f, "hello");
 	fclose(f);
 	snprintf(doc, sizeof(doc), fmt, dir);
@@ -208,7 +208,7 @@ Test(session, check_conditions)
 	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 2 + SCSI_SENSE_LEN);
 	cr_assert_eq(bhs[3], SCSI_STATUS_CHECK_CONDITION);
 	cr_assert_eq(sense_asc(data + 2), ASC_LUN_NOT_SUPPORTED);
-	put_be32(cdb + 2, 5000);	/* beyond 1 MiB */
+	put_be32(cdb + 2, 9000);	/* beyond 4 MiB */
 	scsi_cmd(ISCSI_CMD_READ, 0, 512, cdb, NULL, 0);
 	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 2 + SCSI_SENSE_LEN);
 	cr_assert_eq(sense_key(data + 2), SK_ILLEGAL_REQUEST);
@@ -335,4 +335,24 @@ Test(session, reserve6_and_lun_reset_unit_attention)
 	st = simple_status(tur, 0);
 	cr_assert_eq(st, 0x100 | SK_UNIT_ATTENTION, "got 0x%x", st);
 	cr_assert_eq(simple_status(tur, 0), SCSI_STATUS_GOOD, "reported once");
+}
+
+Test(session, write_same_in_chunks)
+{
+	uint8_t ws[16] = { 0x93 }, rd[16] = { 0x88 }, blk[512], bhs[48];
+	static uint8_t data[8192];
+
+	login();
+	memset(blk, 'x', sizeof(blk));
+	put_be64(ws + 2, 100);
+	put_be32(ws + 10, 5000);	/* more than one 2048-block chunk */
+	scsi_cmd(ISCSI_CMD_WRITE, 0, 512, ws, blk, 512);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[3], SCSI_STATUS_GOOD);
+	put_be64(rd + 2, 5099);		/* the last block written */
+	put_be32(rd + 10, 2);
+	scsi_cmd(ISCSI_CMD_READ, 0, 1024, rd, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 1024);
+	cr_assert(!memcmp(data, blk, 512));
+	cr_assert_eq(data[512], 0, "nothing past the range");
 }

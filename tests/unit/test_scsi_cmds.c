@@ -399,13 +399,32 @@ Test(scsi, write_same)
 	cdb16(0x93, 0x08, 100, 16);
 	run();
 	scsi_execute(&dev, &r, ones, 512);
-	cr_assert_not(r.unmap, "other data is written");
+	cr_assert(r.unmap, "UNMAP deallocates whatever the data");
+	dev.can_unmap = false;
+	run();
+	scsi_execute(&dev, &r, ones, 512);
+	cr_assert_not(r.unmap, "no hole punching: the data is written");
+	dev.can_unmap = true;
+	dev.nblocks = 1 << 20;
+	cdb16(0x93, 0, 0, SCSI_MAX_WS_BLOCKS + 1);
+	run();
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	cdb16(0x93, 0, 0, 0);		/* 0 = the whole LUN: too long too */
+	run();
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	dev.nblocks = 1000;
 	cdb16(0x93, 0x01, 100, 16);	/* NDOB */
 	run();
 	cr_assert_eq(r.dout_len, 0);
-	cdb10(0x41, 0, 100, 0);		/* WSNZ=1 */
+	cdb10(0x41, 0, 100, 0);		/* WSNZ=0: to the last LBA */
+	cr_assert_not(run());
+	cr_assert_eq(r.nblk, 900);
+	cdb10(0x41, 0, 1000, 0);	/* ... which is nothing at the end */
+	cr_assert(run());
+	expect_good();
+	cdb10(0x41, 0, 1001, 0);
 	run();
-	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
+	expect_sense(SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 	cdb10(0x41, 0x10, 100, 1);	/* ANCHOR */
 	run();
 	expect_sense(SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB);
