@@ -73,8 +73,11 @@ static int open_portal(const char *portal, char *err, size_t errlen)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 64))
 			break;
-		snprintf(err, errlen, "portal %s: %s", portal,
-			 strerror(errno));
+		snprintf(err, errlen, "portal %s: %s%s", portal,
+			 strerror(errno),
+			 errno == EADDRINUSE ?
+				 " (another target listens there: stop it or pick another with -p / storage.portal)" :
+				 "");
 		close(fd);
 		fd = -1;
 	}
