@@ -84,32 +84,8 @@ struct reply_check {
 	size_t have;		/* header bytes collected */
 	size_t skip;		/* rest of the current PDU to skip */
 	bool hd, dd;		/* digests in force */
-	bool final_login;	/* the PDU being skipped is the last login
-				 * response: its keys say what digests follow */
-	uint8_t keys[8192];
-	size_t nkeys;
+	struct iscsi_conn *c;
 };
-
-/* Is the last answer for key (a "Key=" prefix) CRC32C? The last one,
- * because a login that repeats a key gets one answer per copy and the
- * target keeps the last (see docs/bench-storage.md, findings). */
-static bool digest_on(const struct reply_check *rc, const char *key)
-{
-	const uint8_t *p = rc->keys, *end = rc->keys + rc->nkeys, *hit;
-	size_t kl = strlen(key);
-	bool on = false;
-
-	while (p < end && (hit = memmem(p, end - p, key, kl))) {
-		if (hit == rc->keys || hit[-1] == '\0') {
-			const uint8_t *v = hit + kl;
-
-			on = (size_t)(end - v) >= 7 && !memcmp(v, "CRC32C", 6) &&
-			     v[6] == '\0';
-		}
-		p = hit + kl;
-	}
-	return on;
-}
 
 static void check_replies(struct reply_check *rc, const uint8_t *p,
 			  size_t n)
@@ -119,21 +95,9 @@ static void check_replies(struct reply_check *rc, const uint8_t *p,
 
 		if (rc->skip) {
 			take = n < rc->skip ? n : rc->skip;
-			if (rc->final_login) {
-				size_t room = sizeof(rc->keys) - rc->nkeys;
-
-				memcpy(rc->keys + rc->nkeys, p,
-				       take < room ? take : room);
-				rc->nkeys += take < room ? take : room;
-			}
 			rc->skip -= take;
 			p += take;
 			n -= take;
-			if (!rc->skip && rc->final_login) {
-				rc->final_login = false;
-				rc->hd = digest_on(rc, "HeaderDigest=");
-				rc->dd = digest_on(rc, "DataDigest=");
-			}
 			continue;
 		}
 		take = ISCSI_BHS_LEN - rc->have;
@@ -157,13 +121,15 @@ static void check_replies(struct reply_check *rc, const uint8_t *p,
 		if (get_be24(rc->buf + 5))
 			rc->skip += iscsi_pad4(get_be24(rc->buf + 5)) +
 				    (rc->dd ? ISCSI_DIGEST_LEN : 0);
-		/* the final login response goes out without digests, what
-		 * follows with those it negotiated */
+		/* The final login response goes out without digests, what
+		 * follows with those negotiated. Closed connections are only
+		 * freed by iscsi_conn_reap(), so c is still readable here. */
 		if ((rc->buf[0] & 0x3f) == ISCSI_OP_LOGIN_RSP &&
 		    (rc->buf[1] & ISCSI_LOGIN_TRANSIT) &&
-		    ISCSI_LOGIN_NSG(rc->buf[1]) == ISCSI_STAGE_FULL) {
-			rc->nkeys = 0;
-			rc->final_login = rc->skip != 0;
+		    ISCSI_LOGIN_NSG(rc->buf[1]) == ISCSI_STAGE_FULL &&
+		    rc->c->full_feature) {
+			rc->hd = rc->c->p.header_digest;
+			rc->dd = rc->c->p.data_digest;
 		}
 	}
 }
@@ -207,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memset(&rc, 0, sizeof(rc));
+	rc.c = c;
 	while (pos < size && conn_alive(c) && stalls < 3) {
 		size_t chunk = size - pos > slice ? slice : size - pos;
 		ssize_t n = write(sv[1], data + pos, chunk);
