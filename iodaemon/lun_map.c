@@ -254,7 +254,7 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 		l->sdev.nblocks = l->size >> SCSI_BLOCK_SHIFT;
 		l->sdev.present = true;
 		l->sdev.read_only = lc->read_only;
-		l->sdev.can_unmap = s->can_unmap && !lc->read_only;
+		l->sdev.can_unmap = s->can_unmap;
 		l->sdev.write_cache = c->write_cache;
 		l->sdev.naa_id = h;
 		l->sdev.rel_port = 1;

@@ -99,7 +99,8 @@ sys.stdout.write(out.decode())
 PY
 }
 
-# n1 with two initiator names and two LUNs on disk0 (windows), n2 with
+# n1 with two initiator names, two LUNs on disk0 (windows) and a
+# read-only LUN 2, n2 with
 # LUN 0 on disk1 -- both have a LUN 0 --, spare without LUNs, n3 behind
 # CHAP with LUN 0 on disk2.
 write_config()
@@ -108,6 +109,7 @@ write_config()
 	truncate -s 64M "$T/san/disk0.img"
 	truncate -s 48M "$T/san/disk1.img"
 	truncate -s 16M "$T/san/disk2.img"
+	truncate -s 4M "$T/san/ro.img"
 	cat >"$T/xpan.yaml" <<YAML
 nodes:
   - name: n1
@@ -123,6 +125,7 @@ storage:
   luns:
     - { node: n1, lun: 0, backing: disk0.img, offset: 0, size: 32M }
     - { node: n1, lun: 1, backing: disk0.img, offset: 32M }
+    - { node: n1, lun: 2, backing: ro.img, readonly: true }
     - { node: n2, lun: 0, backing: disk1.img }
     - { node: n3, lun: 0, backing: disk2.img }
 YAML

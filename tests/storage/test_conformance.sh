@@ -32,4 +32,11 @@ if [ "$failed" -ne 0 ]; then
 	fail "$failed conformance tests failed"
 fi
 [ "$ran" -ge 200 ] || fail "only $ran tests ran"
+
+# the read-only tests need a write-protected LU: n1's LUN 2
+iscsi-test-cu --dataloss -t ALL.ReadOnly "$(url 2)" --initiator-name $IQN:n1 \
+	>"$T/cu-ro.log" 2>&1
+grep -A3 "Run Summary" "$T/cu-ro.log"
+grep -q "SKIPPED" "$T/cu-ro.log" && fail "ReadOnly skipped on a read-only LUN"
+grep -Eq '^ +tests +1 +1 +1 +0' "$T/cu-ro.log" || fail "ReadOnly test failed"
 echo ok

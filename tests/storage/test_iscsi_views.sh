@@ -13,7 +13,7 @@ grep -q "Lun:0 .*DIRECT_ACCESS" <<<"$out" || fail "n1 does not see LUN 0"
 grep -q "Lun:1 .*DIRECT_ACCESS" <<<"$out" || fail "n1 does not see LUN 1"
 
 out=$(iscsi-ls -s -i $IQN:n1-path2 "iscsi://127.0.0.1:$PORT") || fail "iscsi-ls n1 second name: $out"
-[ "$(grep -c '^Lun:' <<<"$out")" -eq 2 ] || fail "n1's second initiator name does not see n1's 2 LUNs"
+[ "$(grep -c '^Lun:' <<<"$out")" -eq 3 ] || fail "n1's second initiator name does not see n1's 3 LUNs"
 
 out=$(iscsi-ls -s -i $IQN:n2 "iscsi://127.0.0.1:$PORT") || fail "iscsi-ls n2: $out"
 echo "$out"
