@@ -203,6 +203,12 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
 	c->ev.ptr = c;
 	c->next_ttt = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* a node that died silently (the failover case) loses its session,
+	 * and with it RESERVE(6) and its tasks, within about a minute */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 30 }, sizeof(int));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &(int){ 10 }, sizeof(int));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 3 }, sizeof(int));
 	if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) {
 		char host[INET6_ADDRSTRLEN] = "?";
 
