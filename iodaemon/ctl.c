@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -34,16 +33,8 @@ struct iod_ctl {
 struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct iod_ctl *ctl;
-	mode_t old;
-	char dir[108], *slash;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path %s is too long",
-			 path);
-		return NULL;
-	}
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl) {
 		snprintf(err, errlen, "out of memory");
@@ -53,46 +44,20 @@ struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 	ctl->ev.type = IOD_EV_CTL;
 	ctl->ev.ptr = ctl;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	strcpy(sa.sun_path, path);
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			 0);
+	/* lib/api.c: 0600 socket, stale one replaced, live one refused */
+	ctl->fd = xpan_api_listen(path, err, errlen);
 	if (ctl->fd < 0)
-		goto fail;
-	/* A socket left by a daemon that died is replaced; a live one is
-	 * not stolen. */
-	if (connect(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		snprintf(err, errlen,
-			 "another xpan-iod answers on %s; stop it or use --ctl-socket",
-			 path);
-		close(ctl->fd);
-		free(ctl);
-		return NULL;
+		goto out_free;
+	if (iod_epoll_add(s, ctl->fd, EPOLLIN, &ctl->ev)) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+			 strerror(errno));
+		goto out_close;
 	}
+	return ctl;
+out_close:
 	close(ctl->fd);
 	unlink(path);
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			 0);
-	if (ctl->fd < 0)
-		goto fail;
-	old = umask(0077);
-	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		umask(old);
-		goto fail_close;
-	}
-	umask(old);
-	if (listen(ctl->fd, 16) || iod_epoll_add(s, ctl->fd, EPOLLIN, &ctl->ev))
-		goto fail_close;
-	return ctl;
-fail_close:
-	close(ctl->fd);
-fail:
-	snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+out_free:
 	free(ctl);
 	return NULL;
 }
@@ -366,51 +331,23 @@ static void client_free(struct ctl_client *cl)
 static void client_answer(struct ctl_client *cl)
 {
 	char err[512], *body = NULL;
-	size_t blen = 0, off = 0;
+	size_t blen = 0;
 	FILE *out = open_memstream(&body, &blen);
-	struct timeval tv = { .tv_sec = 2 };
-	ssize_t n;
+	int flags;
 
 	if (!out)
 		return;
+	/* Replies are small: lib/api.c sends them blocking, with a
+	 * timeout, so a client that never reads cannot hold the loop. */
+	flags = fcntl(cl->fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(cl->fd, F_SETFL, flags & ~O_NONBLOCK);
 	if (iod_ctl_exec(cl->ctl->srv, cl->buf, out, err, sizeof(err))) {
 		fclose(out);
-		free(body);
-		out = open_memstream(&body, &blen);
-		if (!out)
-			return;
-		fprintf(out, "error %s\n", err);
+		xpan_api_reply(cl->fd, false, err, strlen(err));
 	} else {
-		fflush(out);
-		/* prepend the status line */
-		char *b = malloc(blen + 4);
-
-		if (b) {
-			memcpy(b, "ok\n", 3);
-			memcpy(b + 3, body, blen);
-			fclose(out);
-			free(body);
-			body = b;
-			blen += 3;
-			out = NULL;
-		}
-	}
-	if (out)
 		fclose(out);
-	/* Replies are small: a blocking send with a timeout keeps a stuck
-	 * client from holding the loop for long. */
-	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (off < blen) {
-		n = send(cl->fd, body + off, blen - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN) {
-			struct timespec ts = { 0, 1000000 };
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (n <= 0)
-			break;
-		off += n;
+		xpan_api_reply(cl->fd, true, body, blen);
 	}
 	free(body);
 }
