@@ -11,7 +11,7 @@ PKGS=(
 	libsqlite3-dev sqlite3 libyaml-dev libcriterion-dev
 	libclang-rt-14-dev
 	iproute2 iputils-ping ethtool tcpdump iperf3 nftables procps psmisc
-	libiscsi-bin libiscsi-dev tgt fio
+	libiscsi-bin libiscsi-dev libssl-dev tgt fio
 	jq python3
 )
 
