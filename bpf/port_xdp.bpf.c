@@ -23,8 +23,9 @@ int xpan_port_in(struct xdp_md *ctx)
 
 /*
  * Runs once per copy of a broadcast, before it leaves egress_ifindex. The
- * devmap holds every XDP port of every VLAN; only ports of the sender's
- * VLAN may see the copy. A port missing from xpan_ports is in no VLAN.
+ * devmap holds every attached port of every VLAN, TC ones included; only
+ * ports of the sender's VLAN may see the copy. A port missing from
+ * xpan_ports is in no VLAN.
  */
 SEC("xdp.frags/devmap")
 int xpan_flood_egress(struct xdp_md *ctx)

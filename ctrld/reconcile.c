@@ -240,7 +240,9 @@ static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 		if (ret < 0)
 			goto out_free;
 		*changes += ret;
-		if (port_attached(c, ifindex, n->datapath))
+		/* Attaching again also restores a missing xpan_flood entry. */
+		if (port_attached(c, ifindex, n->datapath) &&
+		    xpan_dp_in_flood(c->dp, ifindex))
 			continue;
 		ret = xpan_dp_attach(c->dp, ifindex, n->datapath);
 		if (ret) {

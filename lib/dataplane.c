@@ -937,15 +937,22 @@ int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath)
 
 	switch (datapath) {
 	case XPAN_DP_TC:
-		err = tc_attach(ifindex, dp->prog_tc);
+		/*
+		 * In xpan_flood too: an XDP port of the same VLAN floods only
+		 * through the devmap, so a TC port missing from it would never
+		 * see those broadcasts. The TC program itself clones instead.
+		 */
+		err = flood_add(dp, ifindex);
 		if (err)
 			return err;
+		err = tc_attach(ifindex, dp->prog_tc);
+		if (err) {
+			flood_del(dp->maps.flood, ifindex);
+			return err;
+		}
 		/* Any instance's program on the other hook: the port is ours
 		 * now, and two hooks would both forward. */
-		err = xdp_detach(ifindex, 0);
-		if (err)
-			return err;
-		return flood_del(dp->maps.flood, ifindex);
+		return xdp_detach(ifindex, 0);
 	case XPAN_DP_XDP:
 		/* Flood entry first, so the port receives floods as soon as
 		 * it forwards. */
@@ -973,6 +980,14 @@ static int detach_port(int flood_fd, int ifindex, __u32 map_id)
 	err2 = xdp_detach(ifindex, map_id);
 	err3 = flood_del(flood_fd, ifindex);
 	return err ? err : err2 ? err2 : err3;
+}
+
+bool xpan_dp_in_flood(const struct xpan_dp *dp, int ifindex)
+{
+	struct bpf_devmap_val val;
+	__u32 key = ifindex;
+
+	return bpf_map_lookup_elem(dp->maps.flood, &key, &val) == 0;
 }
 
 int xpan_dp_detach(struct xpan_dp *dp, int ifindex)

@@ -46,10 +46,14 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp);
 /*
  * Attach xpan_port_in to a port with the given datapath (enum
  * xpan_datapath), replacing whatever xpan program was there and removing
- * the other hook's xpan program. XDP mode also adds the port to xpan_flood
- * with its egress filter. Idempotent. 0 or -errno.
+ * the other hook's xpan program. Either datapath also puts the port into
+ * xpan_flood with its egress filter: XDP ports flood through that devmap
+ * only, and their broadcasts must reach the TC ports of their VLAN too.
+ * Idempotent. 0 or -errno.
  */
 int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath);
+/* Is the port an entry of xpan_flood (as every attached port should be)? */
+bool xpan_dp_in_flood(const struct xpan_dp *dp, int ifindex);
 /* Remove xpan programs from a port (both hooks) and its xpan_flood entry. */
 int xpan_dp_detach(struct xpan_dp *dp, int ifindex);
 

@@ -48,6 +48,13 @@ extern const __u32 dp_port_slot[DP_NPORTS];
 void dp_setup(void);
 void dp_teardown(void);
 
+/*
+ * Fill the maps behind dp.*_fd with the topology above (ports with their
+ * slots, zeroed counters, MACs, bindings, VLANs), and xpan_flood with
+ * every port when flood is true. dp_setup does it with flood.
+ */
+void dp_fill_maps(bool flood);
+
 /* Map helpers; all assert on failure. */
 void dp_port_set(int port, __u32 flags);
 void dp_port_del(int port);
