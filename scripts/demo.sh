@@ -111,7 +111,7 @@ nodes:
     ifname: eth0
     vlan: red
     ips: [10.10.0.2/24]
-    datapath: tc
+    datapath: xdp         # the hook is chosen per node
   - name: n3
     port: xp-n3
     netns: demo-n3
@@ -125,7 +125,7 @@ nodes:
     ifname: eth0
     vlan: blue
     ips: [10.20.0.4/24]
-    datapath: tc          # or xdp: the hook is chosen per node
+    datapath: tc
 # Service clusters (one IP in front of several nodes) come in a later
 # issue; this is where they will go:
 # clusters:
@@ -193,7 +193,7 @@ up()
 		ip -n "demo-$n" link set lo up
 		ip -n "demo-$n" link set eth0 up
 	done
-	say "nodes: demo-n1..demo-n4 behind xp-n1..xp-n4"
+	say "nodes: demo-n1..demo-n4 behind xp-n1..xp-n4 (n2 on the XDP hook, the others on TC)"
 
 	if [ -x "$IOD" ]; then
 		storage=yes
