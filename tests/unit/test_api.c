@@ -44,16 +44,27 @@ struct turn {
 	int timeout_ms;
 };
 
+/*
+ * The listening socket is non-blocking (the daemon accepts from its event
+ * loop), so a server thread that runs before the client has connected must
+ * wait for it rather than take EAGAIN and leave the client hanging.
+ */
+static int accept_wait(int lfd)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 10000) != 1)
+		return -1;
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
 static void *serve_one(void *arg)
 {
 	struct turn *t = arg;
-	struct pollfd pfd = { .fd = t->lfd, .events = POLLIN };
 	char *argv[8];
 	int cfd, argc;
 
-	if (poll(&pfd, 1, -1) != 1)
-		return NULL;
-	cfd = accept4(t->lfd, NULL, NULL, SOCK_CLOEXEC);
+	cfd = accept_wait(t->lfd);
 	if (cfd < 0)
 		return NULL;
 	t->read_ret = xpan_api_read_request(cfd, t->req, sizeof(t->req),
@@ -297,7 +308,7 @@ static void *serve_ctrld(void *arg)
 	FILE *out;
 	int cfd;
 
-	cfd = accept4(t->lfd, NULL, NULL, SOCK_CLOEXEC);
+	cfd = accept_wait(t->lfd);
 	if (cfd < 0)
 		return NULL;
 	if (xpan_api_read_request(cfd, req, sizeof(req), 2000) == 0) {
