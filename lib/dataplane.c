@@ -719,6 +719,20 @@ static void libxdp_set_bpffs(const char *bpffs)
 		setenv("LIBXDP_BPFFS", bpffs, 0);
 }
 
+/*
+ * libxdp leaves an empty <bpffs>/xdp behind (its dispatcher lock); once no
+ * dispatcher state is in it, it is ours to tidy. rmdir refuses a directory
+ * that still holds another user's pins.
+ */
+static void rmdir_libxdp_state(void)
+{
+	const char *root = getenv("LIBXDP_BPFFS");
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/xdp", root ? root : BPFFS_ROOT);
+	rmdir(path);
+}
+
 struct xdp_state {
 	__u32 id;		/* what the hook runs (program or dispatcher) */
 	__u32 mode_flag;	/* XDP_FLAGS_*_MODE it is attached in */
@@ -1112,6 +1126,7 @@ int xpan_dp_unload_all(const char *bpffs, bool all)
 	close_fd(&flood_fd);
 
 	e = unlink_pins(bpffs);
+	rmdir_libxdp_state();
 	return err ? err : e;
 }
 
