@@ -5,7 +5,7 @@
 # a table with ratios and targets, and build/bench/storage.json.
 # Lines starting "ROW " are for bench/run.sh, which joins them to its table.
 #
-#   bash bench/storage.sh [-r REPS] [-t SECONDS] [-s SIZE] [-q QD] [-Q QD_1M] [-P] [-h]
+#   bash bench/storage.sh [-r REPS] [-t SECONDS] [-s SIZE] [-q QD] [-Q QD_1M] [-j N] [-P] [-h]
 #
 #   -r  rounds; each figure is the best of them (default 2: the machine is
 #       shared, and other people's load only ever slows a run down)
@@ -13,6 +13,9 @@
 #   -s  backing file size (default 1G)
 #   -q  queue depth of the 4 KiB runs (default 32)
 #   -Q  queue depth of the 1 MiB runs (default 8)
+#   -j  iSCSI sessions sharing that queue depth (default 2): one libiscsi
+#       session tops out near 28 K reads/s on the client side, whatever
+#       the target, so one session would measure the client
 #   -P  do not pin: by default (2+ CPUs) the client runs on CPU 0 and the
 #       target (every thread of it) or fio on CPU 1, so each side gets one
 #       core and a target's CPU cost per command decides its rate
@@ -25,18 +28,20 @@ cd "$(dirname "$0")/.."
 
 SECS=5
 REPS=2
+JOBS=2
 SIZE=1G
 QD=32
 QD_SEQ=8
 PIN=1
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
-while getopts "r:t:s:q:Q:Ph" o; do
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "r:t:s:q:Q:j:Ph" o; do
 	case $o in
 	r) REPS=$OPTARG ;;
 	t) SECS=$OPTARG ;;
 	s) SIZE=$OPTARG ;;
 	q) QD=$OPTARG ;;
 	Q) QD_SEQ=$OPTARG ;;
+	j) JOBS=$OPTARG ;;
 	P) PIN=0 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -47,9 +52,12 @@ B=build/bench/storage
 DISK=$PWD/$B/disk.img
 LOAD=$B/xs-load
 IOD=build/xpan-iod
-IOD_PORT=3310
-TGT_PORT=3311
-TGT_CTL=3399		# tgtd management channel: a unix socket, not TCP
+# STORAGE_PORT_BASE moves both portals (and the lock) to run a second
+# copy beside one that holds the defaults
+PORT_BASE=${STORAGE_PORT_BASE:-3310}
+IOD_PORT=$PORT_BASE
+TGT_PORT=$((PORT_BASE + 1))
+TGT_CTL=$((PORT_BASE + 89))	# tgtd management channel: a unix socket, not TCP
 IOD_IQN=iqn.2026-11.io.xpan:storage
 TGT_IQN=iqn.2026-11.io.xpan:tgt-bench
 INITIATOR=iqn.2026-11.io.xpan:bench
@@ -88,7 +96,9 @@ done
 [ -x "$IOD" ] || { warn "$IOD missing: run 'make'"; exit 1; }
 mkdir -p "$B"
 # bench/run.sh and a person may start this at the same time: take turns
-exec 9>"$B/lock"
+W=$B/run.$PORT_BASE	# this copy's config, logs and client output
+mkdir -p "$W"
+exec 9>"$B/lock.$PORT_BASE"
 if ! flock -n 9; then
 	say "another storage bench is running; waiting for it"
 	flock 9
@@ -142,9 +152,9 @@ port_free()
 start_tgt()
 {
 	port_free $TGT_PORT || { warn "port $TGT_PORT is busy"; return 1; }
-	tgtd -f -C $TGT_CTL --iscsi portal=127.0.0.1:$TGT_PORT >"$B/tgtd.log" 2>&1 &
+	tgtd -f -C $TGT_CTL --iscsi portal=127.0.0.1:$TGT_PORT >"$W/tgtd.log" 2>&1 &
 	TGT_PID=$!
-	wait_port $TGT_PORT || { warn "tgtd did not listen (see $B/tgtd.log)"; return 1; }
+	wait_port $TGT_PORT || { warn "tgtd did not listen (see $W/tgtd.log)"; return 1; }
 	tgtadm -C $TGT_CTL --lld iscsi --op new --mode target --tid 1 -T $TGT_IQN &&
 		tgtadm -C $TGT_CTL --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$DISK" &&
 		tgtadm -C $TGT_CTL --lld iscsi --op bind --mode target --tid 1 -I ALL ||
@@ -158,9 +168,11 @@ start_tgt()
 start_iod()
 {
 	port_free $IOD_PORT || { warn "port $IOD_PORT is busy"; return 1; }
-	cat >"$B/iod.yaml" <<-EOF
+	local inits=$INITIATOR j
+	for j in $(seq 2 "$JOBS"); do inits="$inits, $INITIATOR$j"; done
+	cat >"$W/iod.yaml" <<-EOF
 	nodes:
-	  - { name: bench, initiators: [$INITIATOR] }
+	  - { name: bench, initiators: [$inits] }
 	storage:
 	  target: $IOD_IQN
 	  portal: 127.0.0.1:$IOD_PORT
@@ -169,9 +181,9 @@ start_iod()
 	  luns:
 	    - { node: bench, lun: 0, backing: disk.img }
 	EOF
-	"$IOD" -c "$B/iod.yaml" -s "$PWD/$B/iod.sock" >"$B/xpan-iod.log" 2>&1 &
+	"$IOD" -c "$W/iod.yaml" -s "$PWD/$W/iod.sock" >"$W/xpan-iod.log" 2>&1 &
 	IOD_PID=$!
-	wait_port $IOD_PORT || { warn "xpan-iod did not listen (see $B/xpan-iod.log)"; return 1; }
+	wait_port $IOD_PORT || { warn "xpan-iod did not listen (see $W/xpan-iod.log)"; return 1; }
 }
 
 # CPU seconds (user+system, all threads) a process used so far
@@ -214,20 +226,39 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$DISK"
 
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
+# JOBS sessions (initiator names bench, bench2, ...) share the queue
+# depth; the figure is their sum.
 measure_iscsi()		# system pid url name rw bs qd unit
 {
-	local sys=$1 pid=$2 url=$3 name=$4 rw=$5 bs=$6 qd=$7 unit=$8 out c0 c1 ops v
+	local sys=$1 pid=$2 url=$3 name=$4 rw=$5 bs=$6 qd=$7 unit=$8 out c0 c1 ops v j init
+	local jqd=$(( (qd + JOBS - 1) / JOBS ))
 	drop_cache
-	c0=$(cpu_ticks "$pid")
 	pin_server "$pid"
-	out=$("${CLIENT_CPU[@]}" "$LOAD" -j -i $INITIATOR -w "$rw" -b "$bs" -q "$qd" -t "$SECS" "$url" 2>"$B/load.err")
+	c0=$(cpu_ticks "$pid")
+	local pids=()
+	for j in $(seq "$JOBS"); do
+		init=$INITIATOR
+		[ "$j" -eq 1 ] || init=$INITIATOR$j
+		"${CLIENT_CPU[@]}" "$LOAD" -j -i "$init" -w "$rw" -b "$bs" -q "$jqd" -t "$SECS" \
+			"$url" >"$W/load.$j.out" 2>"$W/load.$j.err" &
+		pids+=($!)
+	done
+	# only the clients: the targets are children of this shell too
+	wait "${pids[@]}"
 	c1=$(cpu_ticks "$pid")
-	ops=$(json_field ops <<<"$out")
-	if [ -z "$ops" ] || [ "$ops" = 0 ] || grep -q '"errors":[1-9]' <<<"$out"; then
-		warn "$sys $name failed: $(head -c 300 "$B/load.err")"
+	out=$(cat "$W"/load.*.out)
+	rm -f "$W"/load.*.out
+	ops=$(json_field ops <<<"$out" | awk '{ s += $1 } END { print s + 0 }')
+	if [ "$ops" = 0 ] || [ "$(json_field ops <<<"$out" | wc -l)" -ne "$JOBS" ] ||
+		grep -q '"errors":[1-9]' <<<"$out"; then
+		warn "$sys $name failed: $(cat "$W"/load.*.err | head -c 300)"
 		return 1
 	fi
-	if [ "$unit" = IOPS ]; then v=$(json_field iops <<<"$out"); else v=$(json_field mib_s <<<"$out"); fi
+	if [ "$unit" = IOPS ]; then
+		v=$(json_field iops <<<"$out" | awk '{ s += $1 } END { printf "%.0f", s }')
+	else
+		v=$(json_field mib_s <<<"$out" | awk '{ s += $1 } END { printf "%.1f", s }')
+	fi
 	record "$sys:$name" "$v" "$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$ops" \
 		'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
 }
@@ -238,19 +269,19 @@ measure_fio()		# system direct name rw bs qd unit
 	drop_cache
 	out=$("${SERVER_CPU[@]}" fio --name="$name" --filename="$DISK" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 		--direct="$direct" --ioengine=io_uring --runtime="$SECS" --time_based \
-		--randseed=1 --output-format=json 2>"$B/fio.err")
+		--randseed=1 --output-format=json 2>"$W/fio.err")
 	v=$(python3 -c '
 import json, sys
 j = json.load(sys.stdin)["jobs"][0]
 d = j["read"] if sys.argv[1] in ("randread", "read") else j["write"]
 print("%.0f" % d["iops"] if sys.argv[2] == "IOPS" else "%.1f" % (d["bw_bytes"] / 1048576))
 ' "$rw" "$unit" <<<"$out" 2>/dev/null)
-	[ -n "$v" ] || { warn "fio $name failed: $(head -c 300 "$B/fio.err")"; return 1; }
+	[ -n "$v" ] || { warn "fio $name failed: $(head -c 300 "$W/fio.err")"; return 1; }
 	record "$sys:$name" "$v"
 }
 
 START=$(date +%s)
-say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); best of $REPS, ${SECS}s per run, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT, pinned=$PIN"
+say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); best of $REPS, ${SECS}s per run, $JOBS iSCSI sessions, 4 KiB at QD $QD, 1 MiB at QD $QD_SEQ, file $SIZE, fio direct=$DIRECT, pinned=$PIN"
 FAILED=()
 start_tgt || FAILED+=("tgt setup")
 start_iod || FAILED+=("xpan-iod setup")
@@ -269,7 +300,7 @@ for w in "${WORKLOADS[@]}"; do
 			measure_iscsi xpan "$IOD_PID" "iscsi://127.0.0.1:$IOD_PORT/$IOD_IQN/0" \
 				"$name" "$rw" "$bs" "$qd" "$unit" || FAILED+=("xpan-iod $name")
 		else
-			FAILED+=("xpan-iod $name (daemon exited, see $B/xpan-iod.log)")
+			FAILED+=("xpan-iod $name (daemon exited, see $W/xpan-iod.log)")
 		fi
 	fi
 	last() { local a=(${S[$1]:-n/a}); echo "${a[-1]}"; }
@@ -336,7 +367,7 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 		"$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '"rounds":%s,"seconds_per_run":%s,"file_size":"%s","qd_4k":%s,"qd_1m":%s,"fio_direct":%s,"pinned":%s,' \
 		"$REPS" "$SECS" "$SIZE" "$QD" "$QD_SEQ" "$DIRECT" "$PIN"
-	printf '"client":"bench/storage/xs_load.c (libiscsi, one connection)","rows":['
+	printf '"client":"bench/storage/xs_load.c (libiscsi)","iscsi_sessions":%s,"rows":[' "$JOBS"
 	sep=
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r name unit x t rt d rd target met <<<"$r"
