@@ -15,13 +15,15 @@ FZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	$(FZ_SAN_EXTRA) \
 	-fno-omit-frame-pointer
 FZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Iiodaemon \
-	$(shell pkg-config --cflags liburing yaml-0.1 2>/dev/null) -MMD -MP $(FZ_SAN)
-FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp 2>/dev/null) -lcrypto
+	$(shell pkg-config --cflags liburing yaml-0.1 sqlite3 2>/dev/null) -MMD -MP $(FZ_SAN)
+FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp sqlite3 2>/dev/null) -lcrypto
 
 FZ_IOD_SRCS := $(filter-out iodaemon/main.c,$(wildcard iodaemon/*.c))
-# Only the lib helpers the daemon uses: the fuzz build must not depend on
-# BPF skeletons (log.c still names libbpf's print hook, hence the link).
-FZ_LIB_SRCS := $(wildcard lib/log.c lib/yamldoc.c lib/jsonw.c lib/api.c)
+# lib/ files that need no BPF skeleton (the fuzz build must not depend on
+# the BPF build); the archive only pulls in what the daemon references
+# (log.c names libbpf's print hook, api.c state.c's helpers: hence libbpf
+# and sqlite in the link).
+FZ_LIB_SRCS := $(filter-out $(shell grep -l "skel\.h" lib/*.c 2>/dev/null),$(wildcard lib/*.c))
 FZ_OBJS     := $(patsubst %.c,$(FZ_B)/obj/%.o,$(FZ_IOD_SRCS) $(FZ_LIB_SRCS))
 FZ_HARNESS  := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FZ_BINS     := $(addprefix $(FZ_B)/,$(FZ_HARNESS))
@@ -31,9 +33,11 @@ $(FZ_B)/obj/%.o: %.c
 	$(call msg,CC-FZ,$@)
 	$(Q)$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FZ_B)/libiod-fuzz.a: $(FZ_OBJS)
+# The top Makefile's .SECONDARY lets a missing object slide when the
+# archive is newer: depending on this file rebuilds it when the list grows.
+$(FZ_B)/libiod-fuzz.a: $(FZ_OBJS) fuzz/module.mk
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 
 $(FZ_B)/fuzz_%: $(FZ_B)/obj/fuzz/fuzz_%.o $(FZ_B)/libiod-fuzz.a
 	$(call msg,LD-FZ,$@)
