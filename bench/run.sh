@@ -88,17 +88,17 @@ IP_A=10.99.0.1 IP_B=10.99.0.2
 MAC_A=02:00:00:00:b0:0a MAC_B=02:00:00:00:b0:0b
 BPFFS=/sys/fs/bpf/xpan-xb-$$
 BPFFS_T=/sys/fs/bpf/xpan-xb-t-$$
-WORK=$(mktemp -d /tmp/xpan-xb.XXXXXX)
-CTRLD_PID=
-CTRLD_LOG=$WORK/ctrld.log
-IPERF_PID=
-
 # One bench at a time: two would measure each other.
 exec 9>/run/xpan-xb.lock
 if ! flock -n 9; then
 	echo "bench: another bench/run.sh is running (lock /run/xpan-xb.lock)" >&2
 	exit 1
 fi
+WORK=$(mktemp -d /tmp/xpan-xb.XXXXXX)
+CTRLD_PID=
+CTRLD_LOG=$WORK/ctrld.log
+IPERF_PID=
+
 
 T0=$(date +%s)
 say() { printf '[bench %3ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
