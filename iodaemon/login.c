@@ -394,6 +394,19 @@ int iscsi_login_step(struct iscsi_login *lg, uint8_t flags,
 	if (n < 0)
 		return fail(lg, LOGIN_ST_INITIATOR_ERROR,
 			    "malformed login keys%s", NULL);
+	/*
+	 * A key offered twice would get two answers and leave initiator and
+	 * target believing different values (digests: lost framing); RFC 7143
+	 * section 6.2 makes it an initiator error.
+	 */
+	i = iscsi_text_find_dup(kv, n);
+	if (i >= 0) {
+		char key[ISCSI_TEXT_KEY_MAX + 1];
+
+		snprintf(key, sizeof(key), "%.*s", (int)kv[i].key_len, kv[i].key);
+		return fail(lg, LOGIN_ST_INITIATOR_ERROR,
+			    "key %s sent twice in one login request", key);
+	}
 	lg->started = true;
 	lg->stage = csg;
 

@@ -172,6 +172,16 @@ bool iscsi_kv_is(const struct iscsi_kv *kv, const char *key)
 	return kv->key_len == l && !memcmp(kv->key, key, l);
 }
 
+int iscsi_text_find_dup(const struct iscsi_kv *kv, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = 0; j < i; j++)
+			if (kv[i].key_len == kv[j].key_len &&
+			    !memcmp(kv[i].key, kv[j].key, kv[i].key_len))
+				return i;
+	return -1;
+}
+
 void iscsi_text_add(struct iscsi_text_out *t, const char *key,
 		    const char *fmt, ...)
 {

@@ -202,6 +202,8 @@ int iscsi_text_parse(const uint8_t *buf, size_t len, struct iscsi_kv *kv,
 		     size_t max);
 /* Does kv's key equal key? */
 bool iscsi_kv_is(const struct iscsi_kv *kv, const char *key);
+/* Index of the first pair whose key an earlier pair already had, or -1. */
+int iscsi_text_find_dup(const struct iscsi_kv *kv, int n);
 
 /* Growable key=value output for login and text responses. */
 struct iscsi_text_out {

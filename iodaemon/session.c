@@ -1022,7 +1022,9 @@ static int handle_data_out(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		/* data past EDTL-vs-SPDTL is accepted and dropped */
 		uint32_t n = t->dout_want - off < len ? t->dout_want - off : len;
 
-		memcpy(t->dout + off, pdu->data, n);
+		/* an empty Data-Out has no buffer at all (pdu->data NULL) */
+		if (n)
+			memcpy(t->dout + off, pdu->data, n);
 		t->dout_got += n;
 	}
 	if (unsol) {

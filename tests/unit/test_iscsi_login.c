@@ -260,3 +260,14 @@ Test(login, chap_required)
 		     -1);
 	cr_assert_eq(lg.status, LOGIN_ST_AUTH_FAILED);
 }
+
+Test(login, repeated_key_is_an_initiator_error)
+{
+	cr_assert_eq(step(SEC_TO_OP, "InitiatorName=iqn.2026-11.io.xpan:n1\n"
+				     "TargetName=iqn.2026-11.io.xpan:storage\n"
+				     "DataDigest=CRC32C\n"
+				     "DataDigest=None\n"),
+		     -1, "DataDigest offered twice");
+	cr_assert_eq(lg.status, LOGIN_ST_INITIATOR_ERROR, "login reject status");
+	cr_assert(strstr(lg.why, "DataDigest") != NULL, "reason names the key: %s", lg.why);
+}
