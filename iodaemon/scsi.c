@@ -622,19 +622,14 @@ static bool do_orwrite(const struct scsi_dev *dev, struct scsi_req *r)
 	return false;
 }
 
+/* SYNCHRONIZE CACHE and PRE-FETCH (10/16) lay out LBA and length as
+ * READ/WRITE of the same size do. */
 static bool do_sync_cache(const struct scsi_dev *dev, struct scsi_req *r)
 {
-	const uint8_t *c = r->cdb;
-	uint64_t lba, n;
+	struct rw_fields f;
 
-	if (c[0] == 0x35) {
-		lba = get_be32(c + 2);
-		n = get_be16(c + 7);
-	} else {
-		lba = get_be64(c + 2);
-		n = get_be32(c + 10);
-	}
-	if (!check_range(dev, r, lba, n))
+	rw_decode(r->cdb, &f);
+	if (!check_range(dev, r, f.lba, f.n))
 		return true;
 	r->io = SCSI_IO_FLUSH;
 	return false;
@@ -642,17 +637,10 @@ static bool do_sync_cache(const struct scsi_dev *dev, struct scsi_req *r)
 
 static bool do_prefetch(const struct scsi_dev *dev, struct scsi_req *r)
 {
-	const uint8_t *c = r->cdb;
-	uint64_t lba, n;
+	struct rw_fields f;
 
-	if (c[0] == 0x34) {
-		lba = get_be32(c + 2);
-		n = get_be16(c + 7);
-	} else {
-		lba = get_be64(c + 2);
-		n = get_be32(c + 10);
-	}
-	if (!check_range(dev, r, lba, n))
+	rw_decode(r->cdb, &f);
+	if (!check_range(dev, r, f.lba, f.n))
 		return true;
 	/* Nothing to stage: the page cache does read-ahead on its own. */
 	return good(r);
