@@ -164,6 +164,18 @@ tc_clean()
 		! tc qdisc show dev "$1" | grep -q clsact
 }
 
+# The kernel frees a program after an RCU grace period once its last
+# link, filter or pin is gone, so "freed" gets a bounded wait (5 s).
+prog_freed()
+{
+	local i
+	for i in $(seq 50); do
+		bpftool prog show id "$1" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 xdp_clean()
 {
 	! ip link show dev "$1" | grep -q 'prog/xdp'
@@ -319,7 +331,7 @@ for p in "$A" "$B"; do
 	check "$p: no tc filter, no clsact" tc_clean "$p"
 done
 for id in $ids; do
-	check_not "program $id freed" bpftool prog show id "$id"
+	check "program $id freed" prog_freed "$id"
 done
 check "instance 2 still runs on c" test "$(ip -j link show dev "$C" | jq '.[0].xdp.prog.id')" == "$c_id"
 check "instance 2's pins untouched" test -e "$BPFFS2/prog_port_xdp"
