@@ -204,6 +204,17 @@ struct xb_prog {
 	struct xpan_dp_maps maps;
 };
 
+/* Both builds define the same maps, so they are found by name. */
+static void fill_map_fds(const struct bpf_object *obj, struct xb_prog *p)
+{
+	p->maps.ports = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_PORTS);
+	p->maps.macs = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_MACS);
+	p->maps.bindings = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_BINDINGS);
+	p->maps.vlans = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_VLANS);
+	p->maps.flood = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_FLOOD);
+	p->maps.port_stats = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_PORT_STATS);
+}
+
 static int open_tc(const char *bpffs, struct xb_prog *p, void **skel)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = bpffs);
@@ -219,12 +230,7 @@ static int open_tc(const char *bpffs, struct xb_prog *p, void **skel)
 	}
 	*skel = s;
 	p->prog_fd = bpf_program__fd(s->progs.xpan_port_in);
-	p->maps.ports = bpf_map__fd(s->maps.xpan_ports);
-	p->maps.macs = bpf_map__fd(s->maps.xpan_macs);
-	p->maps.bindings = bpf_map__fd(s->maps.xpan_bindings);
-	p->maps.vlans = bpf_map__fd(s->maps.xpan_vlans);
-	p->maps.flood = bpf_map__fd(s->maps.xpan_flood);
-	p->maps.port_stats = bpf_map__fd(s->maps.xpan_port_stats);
+	fill_map_fds(s->obj, p);
 	return 0;
 }
 
@@ -243,12 +249,7 @@ static int open_xdp(const char *bpffs, struct xb_prog *p, void **skel)
 	}
 	*skel = s;
 	p->prog_fd = bpf_program__fd(s->progs.xpan_port_in);
-	p->maps.ports = bpf_map__fd(s->maps.xpan_ports);
-	p->maps.macs = bpf_map__fd(s->maps.xpan_macs);
-	p->maps.bindings = bpf_map__fd(s->maps.xpan_bindings);
-	p->maps.vlans = bpf_map__fd(s->maps.xpan_vlans);
-	p->maps.flood = bpf_map__fd(s->maps.xpan_flood);
-	p->maps.port_stats = bpf_map__fd(s->maps.xpan_port_stats);
+	fill_map_fds(s->obj, p);
 	return 0;
 }
 
