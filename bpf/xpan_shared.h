@@ -28,6 +28,17 @@
 #ifndef XPAN_MAX_VLANS
 #define XPAN_MAX_VLANS 4096
 #endif
+/*
+ * Learned (not configured) IPv4 bindings, platform-wide. ctrld refuses a
+ * config whose per-port quotas (nodes[].max_learned) add up to more, so a
+ * port that is under its quota always finds room: no tenant can fill the
+ * table for another.
+ */
+#ifndef XPAN_MAX_LEARNED
+#define XPAN_MAX_LEARNED 16384
+#endif
+/* Upper bound of nodes[].max_learned. */
+#define XPAN_MAX_LEARNED_PER_PORT 256
 
 #define XPAN_ETH_ALEN 6
 
@@ -37,6 +48,11 @@
 #define XPAN_MAP_BINDINGS   "xpan_bindings"
 #define XPAN_MAP_VLANS      "xpan_vlans"
 #define XPAN_MAP_FLOOD      "xpan_flood"
+#define XPAN_MAP_LEARNED    "xpan_learned"
+#define XPAN_MAP_GUARD      "xpan_port_guard"
+#define XPAN_MAP_PORT_RT    "xpan_port_rt"
+#define XPAN_MAP_COUNTERS   "xpan_counters"
+/* Retired: the counters of the first layout; ctrld migrates it away. */
 #define XPAN_MAP_PORT_STATS "xpan_port_stats"
 
 /* Datapath a port runs (struct xpan_port.datapath). */
@@ -62,7 +78,7 @@ struct xpan_port {
 	__u32 flags;			/* XPAN_PORT_F_* */
 	__u32 datapath;			/* enum xpan_datapath */
 	__u32 node_id;			/* ctrld's node row id, for joins */
-	__u32 slot;			/* xpan_port_stats index, 0..XPAN_MAX_PORTS-1 */
+	__u32 slot;			/* counters/guard/rt index, 0..XPAN_MAX_PORTS-1 */
 };
 
 /* xpan_macs: forwarding table, virtual MAC -> port. */
@@ -77,7 +93,12 @@ struct xpan_fwd {
 	__u16 flags;			/* reserved, 0 */
 };
 
-/* xpan_bindings: ARP table, (VLAN, IPv4) -> MAC, for ARP answers. */
+/*
+ * xpan_bindings: configured addresses, (VLAN, IPv4) -> MAC, for ARP
+ * answers and the IP source guard. Only ctrld writes it; what the
+ * dataplane learns goes to xpan_learned, so configured addresses never
+ * compete with learned ones for space.
+ */
 struct xpan_binding_key {
 	__u16 vlan;
 	__u16 pad;
@@ -91,6 +112,49 @@ struct xpan_binding {
 	__u8  mac[XPAN_ETH_ALEN];
 	__u16 flags;			/* XPAN_BIND_F_* */
 	__u32 ifindex;			/* port that owns the address */
+};
+
+/*
+ * xpan_learned: key struct xpan_binding_key, addresses the dataplane
+ * learned from a node's ARP or IPv4 source, within its port's quota.
+ * last_seen is bpf_ktime_get_ns() (CLOCK_MONOTONIC), refreshed by the
+ * dataplane at most about once a second per entry; ctrld deletes entries
+ * older than platform.learn_timeout and gives the quota back
+ * (xpan_port_rt[slot].learned).
+ */
+struct xpan_learned {
+	__u8  mac[XPAN_ETH_ALEN];
+	__u16 flags;			/* XPAN_BIND_F_LEARNED */
+	__u32 ifindex;			/* port that learned it */
+	__u32 slot;			/* that port's slot, for the quota */
+	__u32 pad;
+	__u64 last_seen;		/* ns, CLOCK_MONOTONIC */
+};
+
+/*
+ * xpan_port_guard: ARRAY keyed by slot, the per-port limits ctrld sets
+ * (written before the xpan_ports entry points at the slot). All zero =
+ * no learning, no storm limit.
+ */
+struct xpan_port_guard {
+	__u32 max_learned;		/* learned bindings this port may hold */
+	__u32 flood_pps;		/* flooded frames per second, 0 = unlimited */
+	__u32 flood_burst;		/* frames the bucket holds */
+	__u32 flags;			/* reserved, 0 */
+};
+
+/*
+ * xpan_port_rt: ARRAY keyed by slot, BPF_F_MMAPABLE, state the dataplane
+ * keeps per port. ctrld maps it to give quota back with an atomic
+ * decrement when it ages out a learned entry, and zeroes a slot when it
+ * hands the slot to a port.
+ */
+struct xpan_port_rt {
+	__u32 learned;			/* entries in xpan_learned held */
+	__u32 pad;
+	__u64 flood_tat;		/* storm control: GCRA theoretical arrival, ns */
+	__u64 last_seen;		/* ns of the port's last frame (failover) */
+	__u64 reserved[5];
 };
 
 /*
@@ -122,23 +186,50 @@ enum xpan_drop_reason {
 	XPAN_DROP_FLOOD_FILTER = 10,	/* flood copy filtered at egress */
 	XPAN_DROP_TAGGED = 11,		/* 802.1Q/802.1ad frame from a node */
 	XPAN_DROP_HAIRPIN = 12,		/* destination is the ingress port */
+	XPAN_DROP_SPOOFED_IP = 13,	/* IP source / ARP sender not bound to the port */
+	XPAN_DROP_LEARN_QUOTA = 14,	/* unbound source, port's learn quota used up */
+	XPAN_DROP_STORM = 15,		/* flood over the port's flood_pps */
 	XPAN_DROP_MAX,
 };
 
 /*
- * xpan_port_stats: per-CPU array, key = xpan_ports[ifindex].slot (__u32).
- * User space sums the CPUs. Packet counters; bytes only where they help
- * rate checks. Array entries always exist: ctrld zeroes a slot when it
- * gives it to a port, so a previous owner's counts never show.
+ * xpan_counters: PERCPU_ARRAY keyed by slot; value struct
+ * xpan_port_counters, a fixed array indexed by enum xpan_counter. Reasons
+ * and counters are added by giving them an unused index, never by
+ * changing the value's size, so the pinned map survives every upgrade.
  */
-struct xpan_port_stats {
-	__u64 rx_packets;		/* frames seen at the port */
+#define XPAN_CNT_SLOTS 64
+enum xpan_counter {
+	XPAN_CNT_RX_PACKETS = 0,	/* frames seen at the port */
+	XPAN_CNT_RX_BYTES = 1,
+	XPAN_CNT_FWD_UNICAST = 2,	/* redirected to another port */
+	XPAN_CNT_FLOODED = 3,		/* broadcast/multicast/unknown floods */
+	XPAN_CNT_ARP_REPLIES = 4,	/* ARP requests answered by the dataplane */
+	XPAN_CNT_LEARNED = 5,		/* bindings learned */
+	/* 6..15: further non-drop counters */
+	XPAN_CNT_DROP_BASE = 16,	/* + enum xpan_drop_reason */
+};
+#define XPAN_CNT_DROP(reason)	(XPAN_CNT_DROP_BASE + (reason))
+#define XPAN_DROP_LIMIT		(XPAN_CNT_SLOTS - XPAN_CNT_DROP_BASE)
+
+struct xpan_port_counters {
+	__u64 v[XPAN_CNT_SLOTS];
+};
+
+/*
+ * The value of xpan_port_stats, the retired first counter layout (drops
+ * inside the value, so a new reason changed its size). Frozen: only the
+ * migration to xpan_counters reads it.
+ */
+#define XPAN_V1_DROP_MAX 13
+struct xpan_port_stats_v1 {
+	__u64 rx_packets;
 	__u64 rx_bytes;
-	__u64 fwd_unicast;		/* redirected to another port */
-	__u64 flooded;			/* broadcast/multicast/unknown floods */
-	__u64 arp_replies;		/* ARP requests answered by the dataplane */
-	__u64 learned;			/* bindings learned from ARP */
-	__u64 drops[XPAN_DROP_MAX];	/* indexed by enum xpan_drop_reason */
+	__u64 fwd_unicast;
+	__u64 flooded;
+	__u64 arp_replies;
+	__u64 learned;
+	__u64 drops[XPAN_V1_DROP_MAX];
 };
 
 #endif /* XPAN_SHARED_H */

@@ -28,8 +28,18 @@ struct xpan_dp_maps {
 	int bindings;		/* xpan_bindings */
 	int vlans;		/* xpan_vlans */
 	int flood;		/* xpan_flood (devmap hash) */
-	int port_stats;		/* xpan_port_stats */
+	int learned;		/* xpan_learned */
+	int guard;		/* xpan_port_guard */
+	int port_rt;		/* xpan_port_rt (BPF_F_MMAPABLE) */
+	int counters;		/* xpan_counters */
 };
+
+/*
+ * xpan_port_rt mapped into this process (MAP_SHARED), XPAN_MAX_PORTS
+ * entries, so ctrld can give learn quota back with an atomic decrement
+ * that races correctly with the dataplane's increments. NULL on error.
+ */
+struct xpan_port_rt *xpan_dp_port_rt(struct xpan_dp *dp);
 
 /* Mounts bpffs at /sys/fs/bpf when missing, creates dir. 0 or -errno. */
 int xpan_dp_prepare_bpffs(const char *bpffs);
