@@ -83,6 +83,7 @@ bool dp_old_layout(const struct xpan_dp *dp)
 static int swap_xdp(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 		    __u32 new_id)
 {
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	struct xdp_state st;
 	int old_fd, err;
 
@@ -101,13 +102,10 @@ static int swap_xdp(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 	old_fd = bpf_prog_get_fd_by_id(st.ours_id);
 	if (old_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	{
-		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
-
-		/* Fails (-EEXIST) if someone swapped it meanwhile. */
-		err = bpf_xdp_attach(ifindex, dp->prog_xdp,
-				     st.mode_flag | XDP_FLAGS_REPLACE, &o);
-	}
+	o.old_prog_fd = old_fd;
+	/* Fails (-EEXIST) if someone swapped it meanwhile. */
+	err = bpf_xdp_attach(ifindex, dp->prog_xdp,
+			     st.mode_flag | XDP_FLAGS_REPLACE, &o);
 	close(old_fd);
 	if (err)
 		return err;
