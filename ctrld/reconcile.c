@@ -93,7 +93,7 @@ static int zero_stats(int fd, __u32 slot)
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	/* Per-CPU values are 8-byte aligned, one per possible CPU. */
-	zero = calloc(ncpu, (sizeof(struct xpan_port_stats) + 7) / 8 * 8);
+	zero = calloc(ncpu, (sizeof(struct xpan_port_counters) + 7) / 8 * 8);
 	if (!zero)
 		return -ENOMEM;
 	if (bpf_map_update_elem(fd, &slot, zero, BPF_ANY)) {
@@ -168,7 +168,7 @@ static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
 	if (slot < 0)
 		return slot;
 	claimed[slot] = true;
-	ret = zero_stats(m->port_stats, (__u32)slot);
+	ret = zero_stats(m->counters, (__u32)slot);
 	return ret ? ret : slot;
 }
 
