@@ -151,7 +151,7 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 			return -1;
 		if (u < IOD_MIN_SESSION_BUFFER || u > IOD_MAX_SESSION_BUFFER)
 			return ydoc_err(d, v, err, errlen,
-					"session_buffer must be between 1M and 16G (it bounds the memory of one session), got '%s'",
+					"session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
 					ydoc_scalar(v));
 		c->session_buffer = u;
 	}

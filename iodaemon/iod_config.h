@@ -21,7 +21,8 @@
 
 /* Defaults of the storage limits (issue 6; docs/storage.md "Limits"). */
 #define IOD_DEFAULT_SESSION_BUFFER	(64ull << 20)
-#define IOD_MIN_SESSION_BUFFER		(1ull << 20)
+/* two of the largest commands (VERIFY of 8 MiB: 8 MiB out, 8 MiB in) */
+#define IOD_MIN_SESSION_BUFFER		(32ull << 20)
 #define IOD_MAX_SESSION_BUFFER		(16ull << 30)
 #define IOD_DEFAULT_LOGIN_TIMEOUT	15
 #define IOD_MAX_LOGIN_TIMEOUT		3600

@@ -202,19 +202,19 @@ Test(config, limits_given)
 {
 	struct iod_config c;
 
-	cr_assert_eq(parse_limits(&c, "  session_buffer: 8M\n"
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 48M\n"
 				      "  login_timeout: 2\n"
 				      "  max_connections: 2000\n"
 				      "  max_connections_per_source: 1500\n"),
 		     0, "%s", err);
-	cr_assert_eq(c.session_buffer, 8ull << 20);
+	cr_assert_eq(c.session_buffer, 48ull << 20);
 	cr_assert_eq(c.login_timeout_sec, 2);
 	cr_assert_eq(c.max_connections, 2000);
 	cr_assert_eq(c.max_connections_per_source, 1500);
 	iod_config_free(&c);
-	cr_assert_eq(parse_limits(&c, "  session_buffer: 2097152\n"), 0,
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 33554432\n"), 0,
 		     "%s", err);
-	cr_assert_eq(c.session_buffer, 2ull << 20, "plain bytes");
+	cr_assert_eq(c.session_buffer, 32ull << 20, "plain bytes");
 	iod_config_free(&c);
 	cr_assert_eq(parse_limits(&c, "  session_buffer: 1GiB\n"), 0, "%s",
 		     err);
@@ -227,6 +227,7 @@ Test(config, limits_refused)
 	struct iod_config c;
 
 	cr_assert_eq(parse_limits(&c, "  session_buffer: 4K\n"), -1);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 31M\n"), -1);
 	cr_assert(strstr(err, "lim.yaml:3:"), "%s", err);
 	cr_assert(strstr(err, "session_buffer"), "%s", err);
 	cr_assert_eq(parse_limits(&c, "  session_buffer: lots\n"), -1);
