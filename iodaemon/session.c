@@ -380,6 +380,7 @@ void iscsi_conn_close(struct iscsi_conn *c)
 			c->peer, c->initiator, c->node ? c->node->name : "-",
 			(unsigned long long)c->cmds);
 	c->dead = true;
+	iod_server_conn_gone(c->srv, c);
 	rsv6_drop(c, c->node);	/* I_T nexus loss releases RESERVE(6) */
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -1469,6 +1470,7 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		/* digests start with the first PDU after the login */
 		conn_flush(c);
 		c->full_feature = true;
+		iod_server_login_done(c->srv, c);
 		c->srv->sessions_total++;
 		if (!c->discovery)
 			reinstate(c);
