@@ -40,7 +40,11 @@ struct iod_ctl {
 	struct ctl_client *clients;
 	unsigned int nclients;
 	uint64_t refused;	/* beyond IOD_CTL_MAX_CLIENTS */
+	uint64_t resume_ns;	/* out of descriptors: accepting paused */
 };
+
+/* As for the portal: no spinning on a listener that cannot accept. */
+#define CTL_PAUSE_NS	(100ull * 1000000)
 
 struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen)
@@ -490,8 +494,14 @@ static void client_accept(struct iod_ctl *ctl)
 	int fd;
 
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			ctl->resume_ns = iod_now_ns() + CTL_PAUSE_NS;
+			iod_epoll_mod(ctl->srv, ctl->fd, 0, &ctl->ev);
+		}
 		return;
+	}
 	if (ctl->nclients >= IOD_CTL_MAX_CLIENTS) {
 		if (!ctl->refused++ || !(ctl->refused % 100))
 			pr_warn("control socket: more than %u clients at once, refused (%llu so far)\n",
@@ -594,6 +604,14 @@ int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now)
 
 	if (!ctl)
 		return -1;
+	if (ctl->resume_ns) {
+		if (now >= ctl->resume_ns) {
+			ctl->resume_ns = 0;
+			iod_epoll_mod(ctl->srv, ctl->fd, EPOLLIN, &ctl->ev);
+		} else {
+			ms = (ctl->resume_ns - now) / 1000000 + 1;
+		}
+	}
 	for (cl = ctl->clients; cl; cl = n) {
 		n = cl->next;
 		if (now >= cl->deadline_ns) {
