@@ -137,25 +137,36 @@ static int recv_pdu(uint8_t *bhs, uint8_t *data, size_t cap)
 	return len;
 }
 
-static void login(void)
+static void login_keys(const char *keys, size_t len)
 {
-	static const char keys[] =
-		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
-		"TargetName=iqn.2026-11.io.xpan:storage\0"
-		"HeaderDigest=None\0DataDigest=None\0";
 	uint8_t bhs[48] = { ISCSI_OP_LOGIN_REQ | ISCSI_OP_IMMEDIATE,
 			    ISCSI_LOGIN_TRANSIT | 1 << 2 | 3 }, data[8192];
 
 	bhs[8] = 0x40;			/* ISID */
 	put_be32(bhs + 16, itt++);
 	put_be32(bhs + 24, cmdsn);
-	send_pdu(bhs, keys, sizeof(keys) - 1);
+	send_pdu(bhs, keys, len);
 	cr_assert_geq(recv_pdu(bhs, data, sizeof(data)), 0);
 	cr_assert_eq(bhs[0], ISCSI_OP_LOGIN_RSP);
 	cr_assert_eq(bhs[36], 0, "login status class %u detail %u", bhs[36],
 		     bhs[37]);
 	cr_assert_neq(get_be16(bhs + 14), 0, "TSIH assigned");
 	cr_assert(conn->full_feature);
+}
+
+static void login(void)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=None\0";
+
+	login_keys(keys, sizeof(keys) - 1);
+}
+
+static uint32_t get_le32_test(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void scsi_cmd(uint8_t flags, uint64_t lun, uint32_t edtl,
@@ -575,4 +586,37 @@ Test(session, memory_bounded_when_replies_are_not_read)
 	cr_assert_leq(peak, cfg.session_buffer);
 	cr_assert(!conn->parked);
 	cr_assert_eq(conn->window_used, 0);
+}
+
+/* Read data goes out without a copy; its data digest still covers it. */
+Test(session, data_digest_on_read_data)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=CRC32C\0"
+		"MaxRecvDataSegmentLength=1024\0";
+	uint8_t cdb[16] = { 0x28 }, bhs[48], data[1024 + 4];
+	uint32_t off, got;
+	ssize_t n;
+
+	login_keys(keys, sizeof(keys) - 1);
+	cr_assert(conn->p.data_digest);
+	put_be16(cdb + 7, 4);			/* 2 KiB: two Data-In */
+	scsi_cmd(ISCSI_CMD_READ, 0, 2048, cdb, NULL, 0);
+	for (off = 0; off < 2048; off += 1024) {
+		for (got = 0; got < 48; got += n)
+			cr_assert_gt(n = read(peer, bhs + got, 48 - got), 0);
+		cr_assert_eq(bhs[0], ISCSI_OP_DATA_IN);
+		cr_assert_eq(get_be24(bhs + 5), 1024);
+		cr_assert_eq(get_be32(bhs + 40), off);
+		for (got = 0; got < sizeof(data); got += n)
+			cr_assert_gt(n = read(peer, data + got,
+					      sizeof(data) - got), 0);
+		cr_assert_eq(get_le32_test(data + 1024),
+			     iscsi_digest(data, 1024), "data digest");
+		if (!off)
+			cr_assert(!memcmp(data, "hello", 5));
+	}
+	cr_assert(bhs[1] & ISCSI_DATAIN_STATUS);
 }
