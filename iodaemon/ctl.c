@@ -296,13 +296,18 @@ static void do_conns(struct iod_server *s, FILE *out, bool json)
 			(unsigned long long)s->login_timeouts,
 			cfg->login_timeout_sec,
 			(unsigned long long)s->accept_pauses);
-		fprintf(out, "%-22s %-40s %-9s %12s %6s %10s %8s %6s\n", "PEER",
-			"INITIATOR", "STATE", "BUFFERED", "INFL", "IGNORED",
-			"IMM_REJ", "PAUSED");
+		fprintf(out, "%-22s %-40s %-9s %12s %6s %6s %10s %8s %6s %6s\n",
+			"PEER", "INITIATOR", "STATE", "BUFFERED", "INFL",
+			"MWAIT", "IGNORED", "IMM_REJ", "TSF", "PAUSED");
 	}
 	for (c = s->conns; c; c = c->next) {
 		const char *state = !c->full_feature ? "login" :
 				    c->discovery ? "discovery" : "normal";
+		unsigned int waiting = 0;
+		struct iscsi_task *t;
+
+		for (t = c->memq_head; t; t = t->memq_next)
+			waiting++;
 
 		if (json) {
 			jsonw_start_object(jw);
@@ -316,14 +321,17 @@ static void do_conns(struct iod_server *s, FILE *out, bool json)
 					 c->imm_rejected);
 			jsonw_uint_field(jw, "paused", c->parked_count);
 			jsonw_bool_field(jw, "parked", c->parked);
+			jsonw_uint_field(jw, "waiting_for_memory", waiting);
+			jsonw_uint_field(jw, "task_set_full", c->task_set_full);
 			jsonw_end_object(jw);
 			continue;
 		}
-		fprintf(out, "%-22s %-40s %-9s %12llu %6u %10llu %8llu %6llu\n",
+		fprintf(out, "%-22s %-40s %-9s %12llu %6u %6u %10llu %8llu %6llu %6llu\n",
 			c->peer, c->initiator[0] ? c->initiator : "-", state,
-			(unsigned long long)c->mem, c->window_used,
+			(unsigned long long)c->mem, c->window_used, waiting,
 			(unsigned long long)c->cmdsn_ignored,
 			(unsigned long long)c->imm_rejected,
+			(unsigned long long)c->task_set_full,
 			(unsigned long long)c->parked_count);
 	}
 	if (json) {

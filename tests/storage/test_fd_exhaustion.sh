@@ -28,7 +28,7 @@ t0=$(cpu_ticks)
 $RAW idle 127.0.0.1 "$PORT" 100 127.0.0.10,127.0.0.11 "$T/stop" >"$T/idle.out" 2>&1 &
 IDLE=$!
 bg_track $IDLE
-wait_until 100 grep -q '^open 100' "$T/idle.out" ||
+wait_until 100 grep -qs '^open 100' "$T/idle.out" ||
 	fail "idle connections: $(cat "$T/idle.out")"
 wait_until 100 test "$(counter accept_pauses)" -ge 1 ||
 	fail "no accept pause counted: $(ctl 'storage conns -j')"
@@ -36,7 +36,7 @@ wait_until 100 test "$(counter accept_pauses)" -ge 1 ||
 # once the idle connections time out.
 iscsi-readcapacity16 -s -i "$IQN:n2" "$(url 0)" >/dev/null ||
 	fail "n2 not served after descriptors were freed"
-wait_until 300 grep -q '^closed 100' "$T/idle.out" ||
+wait_until 300 grep -qs '^closed 100' "$T/idle.out" ||
 	fail "idle connections not closed: $(cat "$T/idle.out")"
 t1=$(cpu_ticks)
 grep -q "accepting paused for 100 ms" "$T/iod.log" || fail "pause not logged"
