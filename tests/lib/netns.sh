@@ -625,7 +625,7 @@ xit_none_count()
 	local out
 	out=$(tcpdump -nn -r "$XIT_TMP/none-$1.pcap" "$2" 2>>"$XIT_TMP/none-$1.rerr") ||
 		return 1
-	grep -c . <<<"$out"
+	grep -c "^[^[:space:]]" <<<"$out"
 }
 
 # xit_expect_none "what" TAG SENTINEL_CMD...
@@ -662,11 +662,26 @@ xit_expect_none()
 	return 1
 }
 
+# xit_inject NODE: one sentinel frame (ethertype 0x88b5, local
+# experimental, to broadcast) written into NODE's eth0 from the host side
+# of its port, for a receiver that no node can reach any more (a port
+# that was detached or unloaded). Its filter: $XIT_INJECT_FILTER.
+XIT_INJECT_FILTER='ether proto 0x88b5'
+xit_inject()
+{
+	python3 - "$(xit_port "$1")" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(b"\xff" * 6 + bytes.fromhex("020000000001") + b"\x88\xb5" + b"xit sentinel".ljust(46, b"\0"))
+PY
+}
+
 # The sentinel is in the watch's file (complete frames only).
 xit_none_seen()
 {
 	local n
-	n=$(tcpdump -nn -r "$XIT_TMP/none-$1.pcap" "$(cat "$XIT_TMP/none-$1.sentinel")" 2>/dev/null | grep -c .)
+	n=$(tcpdump -nn -r "$XIT_TMP/none-$1.pcap" "$(cat "$XIT_TMP/none-$1.sentinel")" 2>/dev/null | grep -c "^[^[:space:]]")
 	xit_is_count "$n" && [ "$n" -gt 0 ]
 }
 
