@@ -552,7 +552,7 @@ xit_capture_wait()
 {
 	local f=$XIT_TMP/cap-$1.out i
 	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(grep -c . "$f")" -ge "$2" ] && return 0
+		[ "$(grep -c "^[^[:space:]]" "$f")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -565,7 +565,7 @@ xit_capture_stop()
 	eval "pid=\${XIT_CAP_$1:-}"
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	# tcpdump ends its output with an empty line: count frames only.
-	grep -c . "$XIT_TMP/cap-$1.out"
+	grep -c "^[^[:space:]]" "$XIT_TMP/cap-$1.out"
 }
 
 # xit_capture_show TAG: the first frames, for failure messages.
