@@ -138,11 +138,70 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
 	return 0;
 }
 
+/* The per-session and per-connection bounds (docs/storage.md "Limits"). */
+static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
+			char *err, size_t errlen)
+{
+	yaml_node_t *v, *per;
+	uint64_t u;
+
+	v = ydoc_get(d, s, "session_buffer");
+	if (v) {
+		if (ydoc_size(d, v, &u, "session_buffer", err, errlen))
+			return -1;
+		if (u < IOD_MIN_SESSION_BUFFER || u > IOD_MAX_SESSION_BUFFER)
+			return ydoc_err(d, v, err, errlen,
+					"session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
+					ydoc_scalar(v));
+		c->session_buffer = u;
+	}
+	v = ydoc_get(d, s, "login_timeout");
+	if (v) {
+		if (ydoc_u64(d, v, IOD_MAX_LOGIN_TIMEOUT, &u,
+			     "login_timeout (seconds)", err, errlen))
+			return -1;
+		if (!u)
+			return ydoc_err(d, v, err, errlen,
+					"login_timeout must be at least 1 second (a login cannot be allowed forever)");
+		c->login_timeout_sec = u;
+	}
+	v = ydoc_get(d, s, "max_connections");
+	if (v) {
+		if (ydoc_u64(d, v, IOD_MAX_MAX_CONNECTIONS, &u,
+			     "max_connections", err, errlen))
+			return -1;
+		if (!u)
+			return ydoc_err(d, v, err, errlen,
+					"max_connections must be at least 1");
+		c->max_connections = u;
+	}
+	per = ydoc_get(d, s, "max_connections_per_source");
+	if (per) {
+		if (ydoc_u64(d, per, IOD_MAX_MAX_CONNECTIONS, &u,
+			     "max_connections_per_source", err, errlen))
+			return -1;
+		if (!u)
+			return ydoc_err(d, per, err, errlen,
+					"max_connections_per_source must be at least 1");
+		c->max_connections_per_source = u;
+	}
+	if (c->max_connections_per_source > c->max_connections)
+		return ydoc_err(d, per ? per : v, err, errlen,
+				"max_connections_per_source (%u) is larger than max_connections (%u); lower it or raise max_connections",
+				c->max_connections_per_source,
+				c->max_connections);
+	return 0;
+}
+
 static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 			 char *err, size_t errlen)
 {
 	static const char *const keys[] = { "target", "portal", "pool", "luns",
-					    "rescan", "write_cache", NULL };
+					    "rescan", "write_cache",
+					    "session_buffer", "login_timeout",
+					    "max_connections",
+					    "max_connections_per_source",
+					    NULL };
 	yaml_node_t *v;
 	size_t i;
 	uint64_t u;
@@ -172,6 +231,8 @@ static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	}
 	v = ydoc_get(d, s, "write_cache");
 	if (v && ydoc_bool(d, v, &c->write_cache, "write_cache", err, errlen))
+		return -1;
+	if (parse_limits(c, d, s, err, errlen))
 		return -1;
 	v = ydoc_get(d, s, "pool");
 	if (v) {
@@ -266,6 +327,10 @@ static int parse_doc(struct iod_config *c, struct ydoc *d, char *err,
 	snprintf(c->target, sizeof(c->target), "%s", IOD_DEFAULT_TARGET);
 	snprintf(c->portal, sizeof(c->portal), "%s", IOD_DEFAULT_PORTAL);
 	c->rescan_sec = 30;
+	c->session_buffer = IOD_DEFAULT_SESSION_BUFFER;
+	c->login_timeout_sec = IOD_DEFAULT_LOGIN_TIMEOUT;
+	c->max_connections = IOD_DEFAULT_MAX_CONNECTIONS;
+	c->max_connections_per_source = IOD_DEFAULT_MAX_CONN_PER_SOURCE;
 	if (!root)
 		return 0;
 	if (!ydoc_is_map(root))

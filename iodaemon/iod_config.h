@@ -19,6 +19,17 @@
 #define IOD_MAX_INITIATORS	8
 #define IOD_PATH_MAX		512
 
+/* Defaults of the storage limits (issue 6; docs/storage.md "Limits"). */
+#define IOD_DEFAULT_SESSION_BUFFER	(64ull << 20)
+/* two of the largest commands (VERIFY of 8 MiB: 8 MiB out, 8 MiB in) */
+#define IOD_MIN_SESSION_BUFFER		(32ull << 20)
+#define IOD_MAX_SESSION_BUFFER		(16ull << 30)
+#define IOD_DEFAULT_LOGIN_TIMEOUT	15
+#define IOD_MAX_LOGIN_TIMEOUT		3600
+#define IOD_DEFAULT_MAX_CONNECTIONS	1024
+#define IOD_MAX_MAX_CONNECTIONS		65536
+#define IOD_DEFAULT_MAX_CONN_PER_SOURCE	64
+
 struct iod_node_cfg {
 	char name[64];
 	char initiators[IOD_MAX_INITIATORS][IOD_NAME_MAX];
@@ -47,6 +58,10 @@ struct iod_config {
 	size_t npool;
 	unsigned int rescan_sec;	/* periodic pool scan, 0 = off */
 	bool write_cache;		/* report WCE=1 (see docs/storage.md) */
+	uint64_t session_buffer;	/* bytes buffered per session, at most */
+	unsigned int login_timeout_sec;	/* accept to full-feature phase */
+	unsigned int max_connections;	/* all sources together */
+	unsigned int max_connections_per_source; /* per remote address */
 	struct iod_node_cfg *nodes;
 	size_t nnodes;
 	struct iod_lun_cfg *luns;

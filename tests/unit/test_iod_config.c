@@ -166,3 +166,88 @@ Test(config, window_past_end_and_missing_store)
 	cr_assert(strstr(err, "nope.img"), "%s", err);
 	cr_assert(strstr(err, "test.yaml:11:"), "%s", err);
 }
+
+static int parse_limits(struct iod_config *c, const char *limits)
+{
+	char doc[1024];
+
+	snprintf(doc, sizeof(doc),
+		 "nodes: [ { name: n1 } ]\n"
+		 "storage:\n"
+		 "%s", limits);
+	return iod_config_parse(c, "lim.yaml", doc, strlen(doc), err,
+				sizeof(err));
+}
+
+Test(config, limits_defaults)
+{
+	struct iod_config c;
+
+	cr_assert_eq(parse_limits(&c, "  rescan: 0\n"), 0, "%s", err);
+	cr_assert_eq(c.session_buffer, 64ull << 20);
+	cr_assert_eq(c.login_timeout_sec, 15);
+	cr_assert_eq(c.max_connections, 1024);
+	cr_assert_eq(c.max_connections_per_source, 64);
+	iod_config_free(&c);
+	/* no storage: section at all gives the same defaults */
+	cr_assert_eq(iod_config_parse(&c, "x.yaml", "nodes: []\n", 10, err,
+				      sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(c.session_buffer, 64ull << 20);
+	cr_assert_eq(c.max_connections_per_source, 64);
+	iod_config_free(&c);
+}
+
+Test(config, limits_given)
+{
+	struct iod_config c;
+
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 48M\n"
+				      "  login_timeout: 2\n"
+				      "  max_connections: 2000\n"
+				      "  max_connections_per_source: 1500\n"),
+		     0, "%s", err);
+	cr_assert_eq(c.session_buffer, 48ull << 20);
+	cr_assert_eq(c.login_timeout_sec, 2);
+	cr_assert_eq(c.max_connections, 2000);
+	cr_assert_eq(c.max_connections_per_source, 1500);
+	iod_config_free(&c);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 33554432\n"), 0,
+		     "%s", err);
+	cr_assert_eq(c.session_buffer, 32ull << 20, "plain bytes");
+	iod_config_free(&c);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 1GiB\n"), 0, "%s",
+		     err);
+	cr_assert_eq(c.session_buffer, 1ull << 30);
+	iod_config_free(&c);
+}
+
+Test(config, limits_refused)
+{
+	struct iod_config c;
+
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 4K\n"), -1);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 31M\n"), -1);
+	cr_assert(strstr(err, "lim.yaml:3:"), "%s", err);
+	cr_assert(strstr(err, "session_buffer"), "%s", err);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: lots\n"), -1);
+	cr_assert(strstr(err, "session_buffer"), "%s", err);
+	cr_assert_eq(parse_limits(&c, "  session_buffer: 32G\n"), -1);
+	cr_assert_eq(parse_limits(&c, "  login_timeout: 0\n"), -1);
+	cr_assert(strstr(err, "login_timeout"), "%s", err);
+	cr_assert_eq(parse_limits(&c, "  login_timeout: 1h\n"), -1);
+	cr_assert_eq(parse_limits(&c, "  max_connections: 0\n"), -1);
+	cr_assert(strstr(err, "max_connections"), "%s", err);
+	cr_assert_eq(parse_limits(&c, "  max_connections: -1\n"), -1);
+	cr_assert_eq(parse_limits(&c, "  max_connections_per_source: 0\n"),
+		     -1);
+	cr_assert_eq(parse_limits(&c, "  max_connections: 10\n"), -1,
+		     "per source (64 by default) above the total");
+	cr_assert(strstr(err, "max_connections_per_source"), "%s", err);
+	cr_assert_eq(parse_limits(&c, "  max_connections: 10\n"
+				      "  max_connections_per_source: 10\n"),
+		     0, "%s", err);
+	iod_config_free(&c);
+	cr_assert_eq(parse_limits(&c, "  max_conections: 10\n"), -1,
+		     "misspelt key");
+}

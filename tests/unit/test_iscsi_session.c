@@ -356,3 +356,223 @@ Test(session, write_same_in_chunks)
 	cr_assert(!memcmp(data, blk, 512));
 	cr_assert_eq(data[512], 0, "nothing past the range");
 }
+
+/* ---- CmdSN window and the session's memory budget (issue 6) ---- */
+
+/* A WRITE of one block without data: it stays in flight (waiting for
+ * the Data-Out its R2T asks for) and holds a window slot. */
+static void write_cmd(uint32_t sn, bool immediate, uint32_t task)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE };
+	uint8_t cdb[16] = { 0x2a };
+
+	if (immediate)
+		bhs[0] |= ISCSI_OP_IMMEDIATE;
+	put_be16(cdb + 7, 1);
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, 512);
+	put_be32(bhs + 24, sn);
+	memcpy(bhs + 32, cdb, 16);
+	send_pdu(bhs, NULL, 0);
+}
+
+static struct iscsi_task *task_find_public(uint32_t task)
+{
+	struct iscsi_task *t;
+
+	for (t = conn->tasks; t; t = t->next)
+		if (t->itt == task)
+			return t;
+	return NULL;
+}
+
+/* The sentinel: an immediate NOP-Out, answered whatever the window. */
+static void expect_nop_next(uint32_t task)
+{
+	uint8_t bhs[48] = { ISCSI_OP_NOP_OUT | ISCSI_OP_IMMEDIATE,
+			    ISCSI_FLAG_FINAL }, data[64];
+
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	put_be32(bhs + 24, cmdsn);
+	send_pdu(bhs, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_NOP_IN,
+		     "nothing before the sentinel, got opcode 0x%02x", bhs[0]);
+	cr_assert_eq(get_be32(bhs + 16), task);
+}
+
+static void expect_r2t(uint32_t task, uint32_t *maxcmdsn)
+{
+	uint8_t bhs[48], data[64];
+
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_R2T, "opcode 0x%02x", bhs[0]);
+	cr_assert_eq(get_be32(bhs + 16), task);
+	*maxcmdsn = get_be32(bhs + 32);
+}
+
+static void data_out(uint32_t task, uint32_t ttt)
+{
+	uint8_t bhs[48] = { ISCSI_OP_DATA_OUT, ISCSI_FLAG_FINAL }, blk[512];
+
+	memset(blk, 'd', sizeof(blk));
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, ttt);
+	send_pdu(bhs, blk, sizeof(blk));
+}
+
+static void window_full_then_one_more(uint32_t first_sn)
+{
+	uint8_t bhs[48], data[64];
+	uint32_t max = 0, i, ttt;
+
+	cmdsn = first_sn;
+	login();
+	for (i = 0; i < IOD_CMD_WINDOW; i++) {
+		write_cmd(cmdsn++, false, 1000 + i);
+		expect_r2t(1000 + i, &max);
+	}
+	cr_assert_eq(conn->window_used, IOD_CMD_WINDOW);
+	cr_assert_eq(max, cmdsn - 1, "window full: MaxCmdSN = ExpCmdSN - 1");
+	/* the next CmdSN is ExpCmdSN, but past MaxCmdSN: ignored */
+	write_cmd(cmdsn, false, 5000);
+	expect_nop_next(77);
+	cr_assert_eq(conn->cmdsn_ignored, 1);
+	cr_assert_null(task_find_public(5000));
+	/* far ahead and behind: ignored as well */
+	write_cmd(cmdsn + 1000, false, 5001);
+	write_cmd(cmdsn - 1, false, 5002);
+	expect_nop_next(78);
+	cr_assert_eq(conn->cmdsn_ignored, 3);
+	/* one command ends: its response opens the window by one */
+	ttt = conn->tasks->ttt;
+	i = conn->tasks->itt;
+	data_out(i, ttt);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	cr_assert_eq(get_be32(bhs + 32), cmdsn, "MaxCmdSN advanced to %u, got %u",
+		     cmdsn, get_be32(bhs + 32));
+	write_cmd(cmdsn++, false, 5003);
+	expect_r2t(5003, &max);
+	cr_assert_eq(max, cmdsn - 1);
+	cr_assert_eq(conn->cmdsn_ignored, 3);
+}
+
+Test(session, cmdsn_window_bounds_commands_in_flight)
+{
+	window_full_then_one_more(1);
+}
+
+Test(session, cmdsn_window_in_serial_arithmetic)
+{
+	window_full_then_one_more(0xffffffc0u);	/* wraps through 0 */
+}
+
+Test(session, immediate_commands_bounded)
+{
+	uint8_t bhs[48], data[64];
+	uint32_t max, i;
+
+	login();
+	for (i = 0; i < IOD_IMM_MAX; i++) {
+		write_cmd(cmdsn, true, 2000 + i);
+		expect_r2t(2000 + i, &max);
+	}
+	cr_assert_eq(conn->imm_inflight, IOD_IMM_MAX);
+	cr_assert_eq(conn->window_used, 0, "immediate: no window slot");
+	write_cmd(cmdsn, true, 3000);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 48);
+	cr_assert_eq(bhs[0], ISCSI_OP_REJECT);
+	cr_assert_eq(bhs[2], ISCSI_REJECT_IMM_CMD);
+	cr_assert_eq(conn->imm_rejected, 1);
+	cr_assert_null(task_find_public(3000));
+	/* one ends, the next immediate one is taken */
+	data_out(2000, task_find_public(2000)->ttt);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	write_cmd(cmdsn, true, 3001);
+	expect_r2t(3001, &max);
+}
+
+/* Reads the peer's side until want READs have their status; the
+ * session's memory never passes its budget meanwhile. */
+static uint64_t drain_reads(unsigned int want)
+{
+	static uint8_t buf[1 << 20];
+	size_t have = 0, pos;
+	unsigned int done = 0, idle = 0;
+	uint64_t peak = 0;
+
+	while (done < want) {
+		ssize_t n = recv(peer, buf + have, sizeof(buf) - have,
+				 MSG_DONTWAIT);
+
+		if (n > 0)
+			have += n;
+		for (pos = 0; have - pos >= 48;) {
+			uint8_t *p = buf + pos;
+			uint32_t len = iscsi_pad4(get_be24(p + 5));
+
+			if (have - pos < 48 + len)
+				break;
+			cr_assert_eq(p[0], ISCSI_OP_DATA_IN, "opcode 0x%02x", p[0]);
+			if (!get_be32(p + 40))
+				cr_assert(!memcmp(p + 48, "hello", 5),
+					  "data of the read");
+			if (p[1] & ISCSI_DATAIN_STATUS) {
+				cr_assert_eq(p[3], SCSI_STATUS_GOOD);
+				done++;
+			}
+			pos += 48 + len;
+		}
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (conn->mem > peak)
+			peak = conn->mem;
+		cr_assert_leq(conn->mem, cfg.session_buffer);
+		if (n <= 0) {
+			pump();
+			cr_assert_lt(++idle, 1000000, "no progress");
+		}
+	}
+	return peak;
+}
+
+Test(session, memory_bounded_when_replies_are_not_read)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD,
+			    ISCSI_FLAG_FINAL | ISCSI_CMD_READ };
+	uint8_t cdb[16] = { 0x88 };
+	unsigned int i, tasks = 0;
+	struct iscsi_task *t;
+	uint64_t peak;
+
+	cfg.session_buffer = IOD_MIN_SESSION_BUFFER;
+	login();
+	put_be32(cdb + 10, 8192);		/* 4 MiB: the whole LUN */
+	put_be32(bhs + 20, 4u << 20);
+	memcpy(bhs + 32, cdb, 16);
+	/* 20 reads, replies never read: 80 MiB if nothing held back */
+	for (i = 0; i < 20; i++) {
+		put_be32(bhs + 16, 100 + i);
+		put_be32(bhs + 24, cmdsn++);
+		send_pdu(bhs, NULL, 0);
+		cr_assert_leq(conn->mem, cfg.session_buffer,
+			      "%llu bytes buffered",
+			      (unsigned long long)conn->mem);
+	}
+	pump();
+	cr_assert(conn->parked, "input stops at the budget");
+	cr_assert_geq(conn->parked_count, 1);
+	cr_assert_eq(conn->ep_events & EPOLLIN, 0, "socket no longer read");
+	for (t = conn->tasks; t; t = t->next)
+		tasks++;
+	cr_assert_lt(tasks, 8, "%u reads taken at once", tasks);
+	cr_assert_eq(conn->cmdsn_ignored, 0);
+	/* the initiator reads again: every read completes */
+	peak = drain_reads(20);
+	cr_assert_leq(peak, cfg.session_buffer);
+	cr_assert(!conn->parked);
+	cr_assert_eq(conn->window_used, 0);
+}
