@@ -35,7 +35,7 @@ struct ctrld {
 	struct xpan_state *st;
 	struct xpan_dp *dp;
 	__u32 ports_map_id;		/* our xpan_ports, to tell instances apart */
-	struct xpan_port_rt *port_rt;	/* xpan_port_rt mapped, NULL when absent */
+	struct xpan_port_rt *port_rt;	/* xpan_port_rt mapped (owned by dp) */
 	struct nl_sock *link_nl;	/* RTNLGRP_LINK events */
 	int lock_fd;
 	int pin_lock_fd;		/* <bpffs>/.ctrld-lock, one daemon per bpffs */
@@ -90,9 +90,6 @@ int map_keys(int fd, void *keys, size_t key_size, size_t max);
  * gives its port's quota back.
  */
 void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out);
-/* Maps xpan_port_rt into c->port_rt (0 or -errno). */
-int learned_map_port_rt(struct ctrld *c);
-void learned_unmap_port_rt(struct ctrld *c);
 /* Learned entries a node's port holds now (its xpan_port_rt counter). */
 unsigned int learned_count(const struct ctrld *c, size_t i);
 

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <bpf/bpf.h>
 
@@ -18,30 +17,6 @@
 #include "ctrld.h"
 #include "dataplane.h"
 #include "log.h"
-
-#define RT_BYTES (XPAN_MAX_PORTS * sizeof(struct xpan_port_rt))
-
-int learned_map_port_rt(struct ctrld *c)
-{
-	int fd = xpan_dp_maps(c->dp)->port_rt;
-	void *p;
-
-	/* Transitional: the dataplane does not pin xpan_port_rt yet. */
-	if (fd <= 0)
-		return 0;
-	p = mmap(NULL, RT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	c->port_rt = p;
-	return 0;
-}
-
-void learned_unmap_port_rt(struct ctrld *c)
-{
-	if (c->port_rt)
-		munmap(c->port_rt, RT_BYTES);
-	c->port_rt = NULL;
-}
 
 unsigned int learned_count(const struct ctrld *c, size_t i)
 {
@@ -137,9 +112,6 @@ void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out)
 	int n;
 
 	memset(out, 0, sizeof(*out));
-	/* Transitional: the dataplane does not pin xpan_learned yet. */
-	if (m->learned <= 0)
-		return;
 	max_age = (__u64)c->cfg.learn_timeout * 1000000000ull;
 	keys = calloc(XPAN_MAX_LEARNED + 16, sizeof(*keys));
 	conf = configured_keys(c, &nconf);

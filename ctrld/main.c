@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "bpf/xpan_shared.h"
 #include "ctrld.h"
 #include "dataplane.h"
 #include "log.h"
@@ -299,12 +298,10 @@ static int start(struct ctrld *c)
 		return EXIT_RUNTIME;
 	}
 	c->ports_map_id = xpan_dp_map_id(xpan_dp_maps(c->dp)->ports);
-	ret = learned_map_port_rt(c);
-	if (ret) {
-		pr_warn("cannot map %s/%s: %s\n", c->cfg.bpffs,
-			XPAN_MAP_PORT_RT, strerror(-ret));
+	/* Quota given back by atomic decrements, racing the dataplane's. */
+	c->port_rt = xpan_dp_port_rt(c->dp);
+	if (!c->port_rt)
 		return EXIT_RUNTIME;
-	}
 	c->rt = calloc(c->cfg.n_nodes + 1, sizeof(*c->rt));
 	if (!c->rt) {
 		pr_warn("out of memory\n");
@@ -335,7 +332,6 @@ static void cleanup(struct ctrld *c)
 	if (c->sig_fd >= 0)
 		close(c->sig_fd);
 	linkwatch_close(c);
-	learned_unmap_port_rt(c);
 	/* Closing our fds leaves programs attached and maps pinned. */
 	if (c->dp)
 		xpan_dp_close(c->dp);

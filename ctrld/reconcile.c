@@ -86,31 +86,19 @@ static int delete_key(struct ctrld *c, int fd, const void *key,
 }
 
 /*
- * Transitional: until the dataplane pins xpan_port_guard, xpan_port_rt and
- * xpan_counters their fds are not set (0); ctrld then runs without them.
- */
-static bool have_map(int fd)
-{
-	return fd > 0;
-}
-
-/*
  * Zeroes a slot's counters on every CPU and its runtime state (learned
  * count, storm bucket). Done when the slot is given to a port, before the
  * port entry points at it, so that nothing a previous owner left shows up
  * as the new port's.
  */
-static int zero_slot(struct ctrld *c, const struct xpan_dp_maps *m, __u32 slot)
+static int zero_slot(const struct xpan_dp_maps *m, __u32 slot)
 {
 	int ncpu = libbpf_num_possible_cpus(), ret = 0;
 	struct xpan_port_rt rt = {};
 	void *zero;
 
-	if (have_map(m->port_rt) &&
-	    bpf_map_update_elem(m->port_rt, &slot, &rt, BPF_ANY))
+	if (bpf_map_update_elem(m->port_rt, &slot, &rt, BPF_ANY))
 		return -errno;
-	if (!have_map(m->counters))
-		return 0;
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	/* Per-CPU values are 8-byte aligned, one per possible CPU. */
@@ -120,7 +108,6 @@ static int zero_slot(struct ctrld *c, const struct xpan_dp_maps *m, __u32 slot)
 	if (bpf_map_update_elem(m->counters, &slot, zero, BPF_ANY))
 		ret = -errno;
 	free(zero);
-	(void)c;
 	return ret;
 }
 
@@ -173,9 +160,8 @@ static int slot_alloc(struct slot_table *t)
  * the lowest free one, zeroed. *fresh tells which. Negative errno on
  * failure.
  */
-static int port_slot(struct ctrld *c, const struct xpan_dp_maps *m,
-		     __u32 ifindex, struct slot_table *t, bool *claimed,
-		     bool *fresh)
+static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
+		     struct slot_table *t, bool *claimed, bool *fresh)
 {
 	struct xpan_port cur;
 	int slot, ret;
@@ -189,7 +175,7 @@ static int port_slot(struct ctrld *c, const struct xpan_dp_maps *m,
 	slot = slot_alloc(t);
 	if (slot < 0)
 		return slot;
-	ret = zero_slot(c, m, (__u32)slot);
+	ret = zero_slot(m, (__u32)slot);
 	if (ret) {
 		/* Not claimed: the next pass tries the same slot again. */
 		t->used[slot] = false;
@@ -237,7 +223,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	bool fresh;
 	int slot, ret;
 
-	slot = port_slot(c, m, ifindex, slots, claimed, &fresh);
+	slot = port_slot(m, ifindex, slots, claimed, &fresh);
 	if (slot == -ENOSPC) {
 		node_note(c, i, "no free port slot: all %d are in use by other ports; remove nodes first",
 			  XPAN_MAX_PORTS);
@@ -250,20 +236,18 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 		c->failures++;
 		return;
 	}
-	if (have_map(m->guard)) {
-		fill_guard(c, i, &g);
-		ret = update_if_changed(m->guard, &slot, &g, sizeof(g));
-		if (ret < 0) {
-			node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
-				  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
-			c->failures++;
-			/* A new port without its limits must not forward. */
-			if (fresh)
-				slots->used[slot] = claimed[slot] = false;
-			return;
-		}
-		*changes += ret;
+	fill_guard(c, i, &g);
+	ret = update_if_changed(m->guard, &slot, &g, sizeof(g));
+	if (ret < 0) {
+		node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
+			  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
+		c->failures++;
+		/* A new port without its limits must not forward. */
+		if (fresh)
+			slots->used[slot] = claimed[slot] = false;
+		return;
 	}
+	*changes += ret;
 	fill_port(c, i, &p);
 	p.slot = (__u32)slot;
 	ret = update_if_changed(m->ports, &ifindex, &p, sizeof(p));

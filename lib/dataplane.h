@@ -37,7 +37,6 @@ struct xpan_dp_maps {
 	int guard;		/* xpan_port_guard */
 	int port_rt;		/* xpan_port_rt (BPF_F_MMAPABLE) */
 	int counters;		/* xpan_counters */
-	int port_stats;		/* xpan_port_stats: retired, gone once migrated */
 };
 
 /*
