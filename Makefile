@@ -36,7 +36,9 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 XCFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -I$(B)/bpf $(PKG_CFLAGS) -MMD -MP
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-BPF_CFLAGS := -target bpf -O2 -g $(WARN) -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -MMD -MP \
+# -mcpu=v3: atomic fetch-and-add and compare-and-swap (learn quota, storm
+# control); kernels since 5.12 run it.
+BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g $(WARN) -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -MMD -MP \
 	-Wno-unused-function
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

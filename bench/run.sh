@@ -403,7 +403,7 @@ measure_testrun()
 			rm -rf "$BPFFS_T"
 			out=$("$XBDP" testrun -j --netns "$NS_SW" --mode "$dp" --bpffs "$BPFFS_T" \
 				--repeat "$TESTRUN_REPEAT" \
-				--port "$PORT_A,$MAC_A" --port "$PORT_B,$MAC_B")
+				--port "$PORT_A,$MAC_A,$IP_A" --port "$PORT_B,$MAC_B,$IP_B")
 			ns=$(json_num ns_per_pkt <<<"$out")
 			if [ -n "$ns" ]; then add "ns:xpan-$dp" "$ns"; else FAILED+=("ns xpan-$dp"); fi
 			out=$("$XB" testrun -j --netns "$NS_SW" --hook "$dp" --dev "$PORT_A" --to "$PORT_B" \

@@ -118,7 +118,7 @@ static int fill_maps(const struct xpan_dp_maps *m, struct xb_port *ports,
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct xpan_vlan vlan = { .count = n };
-	struct xpan_port_stats *zero;
+	struct xpan_port_counters *zero;
 	__u32 vid = XB_VLAN;
 	int err = 0;
 
@@ -150,7 +150,7 @@ static int fill_maps(const struct xpan_dp_maps *m, struct xb_port *ports,
 		vlan.ifindex[i] = ports[i].ifindex;
 		if (bpf_map_update_elem(m->ports, &ports[i].ifindex, &port, 0) ||
 		    bpf_map_update_elem(m->macs, &mk, &fwd, 0) ||
-		    bpf_map_update_elem(m->port_stats, &slot, zero, 0) ||
+		    bpf_map_update_elem(m->counters, &slot, zero, 0) ||
 		    (ports[i].ip &&
 		     bpf_map_update_elem(m->bindings, &bk, &b, 0)))
 			err = -errno;
@@ -181,7 +181,8 @@ static int resolve_ports(struct xb_dp_args *a, int min)
 static int fwd_count(int stats_fd, __u32 slot, __u64 *n)
 {
 	return xb_percpu_u64(stats_fd, slot,
-			     offsetof(struct xpan_port_stats, fwd_unicast), n);
+			     offsetof(struct xpan_port_counters,
+				      v[XPAN_CNT_FWD_UNICAST]), n);
 }
 
 /* Why frames were dropped, to tell the dataplane engineer what happened. */
@@ -191,8 +192,8 @@ static void print_drops(int stats_fd, __u32 slot)
 		__u64 n;
 
 		if (!xb_percpu_u64(stats_fd, slot,
-				   offsetof(struct xpan_port_stats, drops) +
-				   r * sizeof(__u64), &n) && n)
+				   offsetof(struct xpan_port_counters, v) +
+				   XPAN_CNT_DROP(r) * sizeof(__u64), &n) && n)
 			pr_warn("  drop reason %d: %llu frames\n", r,
 				(unsigned long long)n);
 	}
@@ -212,7 +213,10 @@ static void fill_map_fds(const struct bpf_object *obj, struct xb_prog *p)
 	p->maps.bindings = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_BINDINGS);
 	p->maps.vlans = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_VLANS);
 	p->maps.flood = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_FLOOD);
-	p->maps.port_stats = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_PORT_STATS);
+	p->maps.learned = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_LEARNED);
+	p->maps.guard = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_GUARD);
+	p->maps.port_rt = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_PORT_RT);
+	p->maps.counters = bpf_object__find_map_fd_by_name(obj, XPAN_MAP_COUNTERS);
 }
 
 static int open_tc(const char *bpffs, struct xb_prog *p, void **skel)
@@ -278,7 +282,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		opts.ctx_size_in = sizeof(skb);
 		want = TC_ACT_REDIRECT;
 	}
-	err = fwd_count(p->maps.port_stats, 0 /* src's slot */, &before);
+	err = fwd_count(p->maps.counters, 0 /* src's slot */, &before);
 	if (err)
 		return err;
 	if (bpf_prog_test_run_opts(p->prog_fd, &opts)) {
@@ -286,7 +290,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		pr_warn("test run of xpan_port_in: %s\n", strerror(-err));
 		return err;
 	}
-	err = fwd_count(p->maps.port_stats, 0, &after);
+	err = fwd_count(p->maps.counters, 0, &after);
 	if (err)
 		return err;
 	/* The frame must have taken the unicast redirect path every time. */
@@ -294,7 +298,7 @@ static int run_port_prog(const struct xb_dp_args *a, const struct xb_prog *p,
 		pr_warn("xpan_port_in returned %u (want %u), fwd_unicast +%llu (want +%lu): the frame did not take the unicast path\n",
 			opts.retval, want, (unsigned long long)(after - before),
 			a->repeat);
-		print_drops(p->maps.port_stats, 0);
+		print_drops(p->maps.counters, 0);
 		return -EPROTO;
 	}
 	*ns = opts.duration;

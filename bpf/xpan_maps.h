@@ -4,7 +4,8 @@
  * object. All are pinned by name, so objects loaded with the same
  * pin_root_path share them, and keys and values carry BTF types from
  * xpan_shared.h so bpftool prints field names. User space (xpan-ctrld)
- * fills them; the dataplane only writes learned bindings and counters.
+ * fills them; the dataplane only writes xpan_learned, xpan_port_rt and
+ * xpan_counters.
  */
 #ifndef XPAN_MAPS_H
 #define XPAN_MAPS_H
@@ -29,10 +30,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpan_macs SEC(".maps");
 
-/*
- * ARP table per VLAN. Preallocated (no BPF_F_NO_PREALLOC) because the
- * dataplane inserts learned entries and must not allocate per frame.
- */
+/* Configured bindings per VLAN (ARP answers, IP source guard); ctrld's. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XPAN_MAX_BINDINGS);
@@ -63,17 +61,55 @@ struct {
 } xpan_flood SEC(".maps");
 
 /*
+ * Learned bindings, apart from the configured ones in xpan_bindings, so a
+ * tenant filling its quota never takes a configured address's room.
+ * Preallocated: the dataplane inserts and must not allocate per frame.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XPAN_MAX_LEARNED);
+	__type(key, struct xpan_binding_key);
+	__type(value, struct xpan_learned);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpan_learned SEC(".maps");
+
+/* Per-port limits by slot, written by ctrld; read-only here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XPAN_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct xpan_port_guard);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpan_port_guard SEC(".maps");
+
+/*
+ * Per-port runtime state by slot, shared by all CPUs (atomics, CAS):
+ * learn quota in use, storm control state. Mappable so ctrld can give
+ * quota back with an atomic decrement instead of a racy map update.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XPAN_MAX_PORTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xpan_port_rt);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpan_port_rt SEC(".maps");
+
+/*
  * Per-CPU counters by port slot (struct xpan_port.slot), not by ifindex:
  * ifindexes grow with every link a host creates, slots stay below
- * XPAN_MAX_PORTS. A frame on a port without an xpan_ports entry is
- * counted nowhere.
+ * XPAN_MAX_PORTS. The value is a fixed array indexed by enum
+ * xpan_counter, so new counters and drop reasons take unused indexes and
+ * the pinned map never changes layout. A frame on a port without an
+ * xpan_ports entry is counted nowhere.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XPAN_MAX_PORTS);
 	__type(key, __u32);
-	__type(value, struct xpan_port_stats);
+	__type(value, struct xpan_port_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xpan_port_stats SEC(".maps");
+} xpan_counters SEC(".maps");
 
 #endif /* XPAN_MAPS_H */

@@ -215,6 +215,8 @@ enum xpan_counter {
 struct xpan_port_counters {
 	__u64 v[XPAN_CNT_SLOTS];
 };
+_Static_assert(XPAN_DROP_MAX <= XPAN_DROP_LIMIT,
+	       "drop reasons beyond the counter slots: take an unused index");
 
 /*
  * The value of xpan_port_stats, the retired first counter layout (drops
@@ -230,21 +232,6 @@ struct xpan_port_stats_v1 {
 	__u64 arp_replies;
 	__u64 learned;
 	__u64 drops[XPAN_V1_DROP_MAX];
-};
-
-/*
- * TRANSITIONAL (removed by the dataplane branch when it moves to
- * xpan_counters): the old value with room for the new reasons, so the
- * tree builds meanwhile.
- */
-struct xpan_port_stats {
-	__u64 rx_packets;
-	__u64 rx_bytes;
-	__u64 fwd_unicast;
-	__u64 flooded;
-	__u64 arp_replies;
-	__u64 learned;
-	__u64 drops[XPAN_DROP_MAX];
 };
 
 #endif /* XPAN_SHARED_H */

@@ -15,16 +15,32 @@
 static const char *const top_keys[] = { "platform", "vlans", "nodes",
 					"storage", NULL };
 static const char *const platform_keys[] = { "serial", "state", "bpffs",
-					     NULL };
-static const char *const vlan_keys[] = { "name", "id", NULL };
+					     "learn_timeout", NULL };
+static const char *const vlan_keys[] = { "name", "id", "learn", NULL };
 /* initiators and chap are xpan-iod's; accepted and skipped here. */
 static const char *const node_keys[] = { "name", "port", "netns", "ifname",
 					 "vlan", "ips", "datapath",
+					 "max_learned", "flood_limit",
 					 "initiators", "chap", NULL };
 
 const char *xpan_datapath_name(int datapath)
 {
 	return datapath == XPAN_DP_XDP ? "xdp" : "tc";
+}
+
+uint32_t xpan_cfg_node_quota(const struct xpan_config *cfg,
+			     const struct xpan_cfg_node *n)
+{
+	return cfg->vlans[n->vlan].learn ? n->max_learned : 0;
+}
+
+uint32_t xpan_cfg_flood_burst(uint32_t flood_limit)
+{
+	uint32_t b = flood_limit / 10;
+
+	if (!flood_limit)
+		return 0;
+	return b < 10 ? 10 : b;
 }
 
 char *xpan_cfg_ip_str(const struct xpan_cfg_ip *ip, char *buf, size_t len)
@@ -207,6 +223,18 @@ static int parse_platform(struct ydoc *d, yaml_node_t *root,
 		return ydoc_err(d, n, err, errlen,
 				"platform.bpffs '%s' must be an absolute path",
 				cfg->bpffs);
+
+	cfg->learn_timeout = XPAN_CFG_LEARN_TIMEOUT_DEFAULT;
+	n = ydoc_get(d, p, "learn_timeout");
+	if (n) {
+		if (ydoc_u64(d, n, XPAN_CFG_LEARN_TIMEOUT_MAX, &v,
+			     "platform.learn_timeout", err, errlen))
+			return -1;
+		if (v < 1)
+			return ydoc_err(d, n, err, errlen,
+					"platform.learn_timeout must be at least 1 (seconds); to stop learning set nodes[].max_learned or vlans[].learn");
+		cfg->learn_timeout = (uint32_t)v;
+	}
 	return 0;
 }
 
@@ -231,7 +259,7 @@ static int parse_vlans(struct ydoc *d, yaml_node_t *root,
 		return ydoc_err(d, seq, err, errlen, "out of memory");
 
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *m = ydoc_seq_at(d, seq, i), *kn;
+		yaml_node_t *m = ydoc_seq_at(d, seq, i), *kn, *ln;
 		struct xpan_cfg_vlan *v = &cfg->vlans[i];
 		uint64_t id;
 
@@ -257,6 +285,10 @@ static int parse_vlans(struct ydoc *d, yaml_node_t *root,
 					"vlan id %llu is out of range (1..4094)",
 					(unsigned long long)id);
 		v->id = (uint16_t)id;
+		v->learn = true;
+		ln = ydoc_get(d, m, "learn");
+		if (ln && ydoc_bool(d, ln, &v->learn, "vlan learn", err, errlen))
+			return -1;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->vlans[j].name, v->name) == 0)
 				return ydoc_err(d, ydoc_get(d, m, "name"), err,
@@ -302,6 +334,7 @@ static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
 	yaml_node_t *kn;
 	const char *s;
 	bool found = false;
+	uint64_t v;
 
 	if (check_map(d, m, node_keys, "node", err, errlen))
 		return -1;
@@ -378,6 +411,25 @@ static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
 	kn = ydoc_get(d, m, "ips");
 	if (kn && parse_node_ips(d, kn, node, err, errlen))
 		return -1;
+
+	node->max_learned = XPAN_CFG_MAX_LEARNED_DEFAULT;
+	kn = ydoc_get(d, m, "max_learned");
+	if (kn) {
+		if (ydoc_u64(d, kn, XPAN_MAX_LEARNED_PER_PORT, &v,
+			     "max_learned", err, errlen))
+			return -1;
+		node->max_learned = (uint32_t)v;
+	}
+	node->max_learned_line = kn ? ydoc_line(kn) : node->line;
+
+	node->flood_limit = XPAN_CFG_FLOOD_LIMIT_DEFAULT;
+	kn = ydoc_get(d, m, "flood_limit");
+	if (kn) {
+		if (ydoc_u64(d, kn, XPAN_CFG_FLOOD_LIMIT_MAX, &v,
+			     "flood_limit", err, errlen))
+			return -1;
+		node->flood_limit = (uint32_t)v;
+	}
 	return 0;
 }
 
@@ -435,6 +487,7 @@ static int parse_nodes(struct ydoc *d, yaml_node_t *root,
 		       struct xpan_config *cfg, char *err, size_t errlen)
 {
 	yaml_node_t *seq = ydoc_get(d, root, "nodes");
+	uint64_t quota = 0;
 	size_t n;
 
 	if (!seq)
@@ -450,12 +503,27 @@ static int parse_nodes(struct ydoc *d, yaml_node_t *root,
 	if (!cfg->nodes)
 		return ydoc_err(d, seq, err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++) {
+		const struct xpan_cfg_node *node = &cfg->nodes[i];
+
 		if (parse_node(d, ydoc_seq_at(d, seq, i), cfg, &cfg->nodes[i],
 			       err, errlen))
 			return -1;
 		cfg->n_nodes++;
 		if (check_nodes(d, seq, cfg, i, err, errlen))
 			return -1;
+		/*
+		 * The quotas must fit xpan_learned together, so a port under
+		 * its quota always finds room whatever the others learn.
+		 */
+		quota += xpan_cfg_node_quota(cfg, node);
+		if (quota > XPAN_MAX_LEARNED) {
+			snprintf(err, errlen,
+				 "%s:%d: node '%s': max_learned of the nodes so far add up to %llu, more than the %d learned addresses the dataplane holds; lower max_learned (default %d) or set learn: false on a VLAN",
+				 d->path, node->max_learned_line, node->name,
+				 (unsigned long long)quota, XPAN_MAX_LEARNED,
+				 XPAN_CFG_MAX_LEARNED_DEFAULT);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -22,6 +22,13 @@
 #define XPAN_DEFAULT_STATE	"/var/lib/xpan"
 #define XPAN_DEFAULT_IFNAME	"eth0"
 
+/* Defaults and bounds of the hardening keys (docs/config.md). */
+#define XPAN_CFG_MAX_LEARNED_DEFAULT	8
+#define XPAN_CFG_LEARN_TIMEOUT_DEFAULT	300	/* s */
+#define XPAN_CFG_LEARN_TIMEOUT_MAX	86400	/* s */
+#define XPAN_CFG_FLOOD_LIMIT_DEFAULT	1000	/* frames/s */
+#define XPAN_CFG_FLOOD_LIMIT_MAX	10000000 /* frames/s, past any port's rate */
+
 struct xpan_cfg_ip {
 	uint32_t addr;			/* IPv4, network byte order */
 	uint8_t prefix;			/* 0..32 */
@@ -31,6 +38,7 @@ struct xpan_cfg_ip {
 struct xpan_cfg_vlan {
 	char name[XPAN_CFG_NAME_MAX];
 	uint16_t id;			/* 802.1Q id, 1..4094 */
+	bool learn;			/* learning on for its ports (default) */
 	int line;
 };
 
@@ -43,9 +51,12 @@ struct xpan_cfg_node {
 	int datapath;			/* enum xpan_datapath */
 	struct xpan_cfg_ip ips[XPAN_CFG_NODE_MAX_IPS];
 	size_t n_ips;
+	uint32_t max_learned;		/* learned addresses the port may hold */
+	uint32_t flood_limit;		/* flooded frames/s, 0 = unlimited */
 	int line;			/* of the node's mapping */
 	int port_line;
 	int netns_line;
+	int max_learned_line;		/* its key, else the node's line */
 };
 
 struct xpan_config {
@@ -53,6 +64,7 @@ struct xpan_config {
 	uint16_t serial;
 	char state[XPAN_CFG_PATH_MAX];	/* directory: SQLite db, lock file */
 	char bpffs[XPAN_CFG_PATH_MAX];
+	uint32_t learn_timeout;		/* s a learned address lives unrefreshed */
 	struct xpan_cfg_vlan *vlans;
 	size_t n_vlans;
 	struct xpan_cfg_node *nodes;
@@ -78,6 +90,14 @@ void xpan_config_free(struct xpan_config *cfg);
 const struct xpan_cfg_node *xpan_config_node(const struct xpan_config *cfg,
 					     const char *name);
 const char *xpan_datapath_name(int datapath);
+/* Learned addresses the node's port may hold: 0 when its VLAN does not learn. */
+uint32_t xpan_cfg_node_quota(const struct xpan_config *cfg,
+			     const struct xpan_cfg_node *n);
+/*
+ * Storm control bucket ctrld gives a port with this flood_limit: a tenth of
+ * a second's worth, at least 10 frames (ARP retries, DHCP bursts).
+ */
+uint32_t xpan_cfg_flood_burst(uint32_t flood_limit);
 /* "10.0.0.1/24" into buf; returns buf. */
 char *xpan_cfg_ip_str(const struct xpan_cfg_ip *ip, char *buf, size_t len);
 

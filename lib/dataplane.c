@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -32,34 +33,12 @@
 
 #include "bpf/xpan_shared.h"
 #include "dataplane.h"
+#include "dp_internal.h"
 #include "log.h"
 #include "port_tc.skel.h"
 #include "port_xdp.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
-
-#define PIN_PROG_TC	"prog_port_tc"
-#define PIN_PROG_XDP	"prog_port_xdp"
-#define PIN_PROG_EGRESS	"prog_flood_egress"
-
-/* The name every build of the port program carries (bpf_prog_info.name). */
-#define PORT_PROG_NAME	"xpan_port_in"
-
-/*
- * One fixed TC filter slot per port, so attaching again replaces our own
- * filter instead of stacking a second one, and detach finds it without
- * guessing. "xp" in the handle makes it recognisable in `tc filter show`.
- */
-#define XPAN_TC_HANDLE	0x7870
-#define XPAN_TC_PRIO	0x7870
-
-struct xpan_dp {
-	char bpffs[PATH_MAX];
-	struct xpan_dp_maps maps;
-	int prog_tc;
-	int prog_xdp;
-	int prog_egress;
-};
 
 struct pin_map {
 	const char *name;
@@ -72,7 +51,10 @@ static const struct pin_map pin_maps[] = {
 	{ XPAN_MAP_BINDINGS, offsetof(struct xpan_dp_maps, bindings) },
 	{ XPAN_MAP_VLANS, offsetof(struct xpan_dp_maps, vlans) },
 	{ XPAN_MAP_FLOOD, offsetof(struct xpan_dp_maps, flood) },
-	{ XPAN_MAP_PORT_STATS, offsetof(struct xpan_dp_maps, port_stats) },
+	{ XPAN_MAP_LEARNED, offsetof(struct xpan_dp_maps, learned) },
+	{ XPAN_MAP_GUARD, offsetof(struct xpan_dp_maps, guard) },
+	{ XPAN_MAP_PORT_RT, offsetof(struct xpan_dp_maps, port_rt) },
+	{ XPAN_MAP_COUNTERS, offsetof(struct xpan_dp_maps, counters) },
 };
 #define N_PIN_MAPS (sizeof(pin_maps) / sizeof(pin_maps[0]))
 
@@ -151,7 +133,7 @@ static int pin_path(char *buf, size_t len, const char *dir, const char *name)
 }
 
 /* fd of a pinned object, or -errno (-ENOENT when the pin is missing). */
-static int get_pinned(const char *dir, const char *name)
+int get_pinned(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int fd, err;
@@ -176,8 +158,11 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void dp_close_fds(struct xpan_dp *dp)
+void dp_close_fds(struct xpan_dp *dp)
 {
+	if (dp->port_rt)
+		munmap(dp->port_rt, dp->port_rt_len);
+	dp->port_rt = NULL;
 	for (size_t i = 0; i < N_PIN_MAPS; i++)
 		close_fd(map_fd_slot(&dp->maps, i));
 	close_fd(&dp->prog_tc);
@@ -202,7 +187,7 @@ static struct xpan_dp *dp_alloc(const char *bpffs)
  * Opens every pin that exists. Returns how many of the maps and programs
  * are missing (0 = complete), or -errno on a real error.
  */
-static int dp_open_pins(struct xpan_dp *dp, int *missing_maps)
+int dp_open_pins(struct xpan_dp *dp, int *missing_maps)
 {
 	struct {
 		const char *name;
@@ -411,7 +396,7 @@ out_destroy:
  * built against maps that are gone, so then both objects are reloaded;
  * otherwise only the objects whose program pins are missing.
  */
-static int dp_create(struct xpan_dp *dp, int missing_maps)
+int dp_create(struct xpan_dp *dp, int missing_maps)
 {
 	int err;
 
@@ -461,9 +446,11 @@ int xpan_dp_open(const char *bpffs, bool create, struct xpan_dp **out)
 		err = missing;
 		goto out_free;
 	}
-	if (missing == 0)
+	if (missing == 0 && !dp_old_layout(dp))
 		goto done;
 	if (!create) {
+		if (missing == 0)
+			goto done;	/* complete; the next load migrates */
 		err = -ENOENT;
 		goto out_free;
 	}
@@ -480,6 +467,13 @@ int xpan_dp_open(const char *bpffs, bool create, struct xpan_dp **out)
 	/* Another loader may have finished while we waited for the lock. */
 	dp_close_fds(dp);
 	missing = dp_open_pins(dp, &missing_maps);
+	if (missing >= 0 && dp_old_layout(dp)) {
+		err = dp_migrate(dp);
+		if (err)
+			goto out_unlock;
+		dp_close_fds(dp);
+		missing = dp_open_pins(dp, &missing_maps);
+	}
 	if (missing > 0) {
 		err = dp_create(dp, missing_maps);
 		if (err)
@@ -506,6 +500,28 @@ out_free:
 	return err;
 }
 
+struct xpan_port_rt *xpan_dp_port_rt(struct xpan_dp *dp)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	void *p;
+
+	if (dp->port_rt)
+		return dp->port_rt;
+	len = (size_t)XPAN_MAX_PORTS * sizeof(struct xpan_port_rt);
+	len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 dp->maps.port_rt, 0);
+	if (p == MAP_FAILED) {
+		pr_warn("cannot map %s/%s: %s - was it created without BPF_F_MMAPABLE? run 'xpan unload' and load again\n",
+			dp->bpffs, XPAN_MAP_PORT_RT, strerror(errno));
+		return NULL;
+	}
+	dp->port_rt = p;
+	dp->port_rt_len = len;
+	return dp->port_rt;
+}
+
 void xpan_dp_close(struct xpan_dp *dp)
 {
 	if (!dp)
@@ -530,7 +546,7 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
  * (no CAP_BPF): callers must not take that for "not ours", or an
  * unprivileged unload would report success.
  */
-static int prog_id_is_ours(__u32 id, __u32 map_id)
+int prog_id_is_ours(__u32 id, __u32 map_id)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info), ids[64], n;
@@ -573,7 +589,7 @@ __u32 xpan_dp_map_id(int map_fd)
 	return info.id;
 }
 
-static __u32 prog_fd_id(int fd)
+__u32 prog_fd_id(int fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -585,7 +601,7 @@ static __u32 prog_fd_id(int fd)
 
 /* ---- TC ---- */
 
-static __u32 tc_query_id(int ifindex)
+__u32 tc_query_id(int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -597,7 +613,7 @@ static __u32 tc_query_id(int ifindex)
 	return opts.prog_id;
 }
 
-static int tc_attach(int ifindex, int prog_fd)
+int tc_attach(int ifindex, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -708,7 +724,7 @@ static int tc_detach(int ifindex, __u32 map_id)
  * xpan_dp_prepare_bpffs made is there, so point libxdp at a bpffs that
  * exists.
  */
-static void libxdp_set_bpffs(const char *bpffs)
+void libxdp_set_bpffs(const char *bpffs)
 {
 	/* libxdp reads the variable once, on its first use. */
 	if (getenv("LIBXDP_BPFFS"))
@@ -733,12 +749,6 @@ static void rmdir_libxdp_state(void)
 	rmdir(path);
 }
 
-struct xdp_state {
-	__u32 id;		/* what the hook runs (program or dispatcher) */
-	__u32 mode_flag;	/* XDP_FLAGS_*_MODE it is attached in */
-	__u32 ours_id;		/* our program's id, 0 when not there */
-	bool dispatcher;	/* ours runs under libxdp's dispatcher */
-};
 
 static __u32 mode_to_flag(__u8 mode)
 {
@@ -752,7 +762,7 @@ static __u32 mode_to_flag(__u8 mode)
 	}
 }
 
-static int xdp_state(int ifindex, __u32 map_id, struct xdp_state *st)
+int xdp_state(int ifindex, __u32 map_id, struct xdp_state *st)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct xdp_multiprog *mp;
@@ -846,7 +856,7 @@ static int xdp_detach(int ifindex, __u32 map_id)
 	return 0;
 }
 
-static int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
+int xdp_attach(int ifindex, int prog_fd, const char *bpffs)
 {
 	__u32 want = prog_fd_id(prog_fd);
 	struct xdp_program *xp;
@@ -1070,6 +1080,9 @@ static int unlink_pins(const char *bpffs)
 		}
 	}
 	closedir(d);
+	if (!pin_path(path, sizeof(path), bpffs, XPAN_DP_CTRLD_LOCK) &&
+	    rmdir(path) && errno != ENOENT)
+		pr_warn("cannot remove %s: %s\n", path, strerror(errno));
 	if (rmdir(bpffs) && errno != ENOENT) {
 		if (!err)
 			err = -errno;

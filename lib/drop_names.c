@@ -25,6 +25,9 @@ static const struct drop_name drop_names[] = {
 	[XPAN_DROP_FLOOD_FILTER]  = { "flood_filter", "flood copy filtered at egress" },
 	[XPAN_DROP_TAGGED]	  = { "tagged", "802.1Q/802.1ad frame from a node" },
 	[XPAN_DROP_HAIRPIN]	  = { "hairpin", "destination is the ingress port" },
+	[XPAN_DROP_SPOOFED_IP]	  = { "spoofed_ip", "IP source or ARP sender address not bound to the port" },
+	[XPAN_DROP_LEARN_QUOTA]	  = { "learn_quota", "unbound source address, the port's learn quota is used up" },
+	[XPAN_DROP_STORM]	  = { "storm", "broadcast/multicast/flood over the port's flood limit" },
 };
 
 #define N_NAMED (sizeof(drop_names) / sizeof(drop_names[0]))

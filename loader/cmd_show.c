@@ -131,7 +131,7 @@ int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
 }
 
 static void print_stats(struct out *o, __u32 ifindex,
-			const struct xpan_port_stats *s)
+			const struct xpan_port_counters *s)
 {
 	char ifname[IF_NAMESIZE], label[32];
 	bool any = false;
@@ -139,27 +139,28 @@ static void print_stats(struct out *o, __u32 ifindex,
 	out_obj_start(o, NULL);
 	out_str(o, "ifname", "%-16s", ifname_of(ifindex, ifname));
 	out_uint(o, "ifindex", "%-8" PRIu64, ifindex);
-	out_uint(o, "rx_packets", "%-12" PRIu64, s->rx_packets);
-	out_uint(o, "rx_bytes", "%-14" PRIu64, s->rx_bytes);
-	out_uint(o, "fwd_unicast", "%-12" PRIu64, s->fwd_unicast);
-	out_uint(o, "flooded", "%-10" PRIu64, s->flooded);
-	out_uint(o, "arp_replies", "%-10" PRIu64, s->arp_replies);
-	out_uint(o, "learned", "%-9" PRIu64, s->learned);
+	out_uint(o, "rx_packets", "%-12" PRIu64, s->v[XPAN_CNT_RX_PACKETS]);
+	out_uint(o, "rx_bytes", "%-14" PRIu64, s->v[XPAN_CNT_RX_BYTES]);
+	out_uint(o, "fwd_unicast", "%-12" PRIu64, s->v[XPAN_CNT_FWD_UNICAST]);
+	out_uint(o, "flooded", "%-10" PRIu64, s->v[XPAN_CNT_FLOODED]);
+	out_uint(o, "arp_replies", "%-10" PRIu64, s->v[XPAN_CNT_ARP_REPLIES]);
+	out_uint(o, "learned", "%-9" PRIu64, s->v[XPAN_CNT_LEARNED]);
 
 	/* JSON lists every reason, so scripts can rely on the keys; the
 	 * table only the ones that happened. */
 	out_obj_start(o, "drops");
 	for (unsigned int r = XPAN_DROP_NONE + 1; r < XPAN_DROP_MAX; r++) {
 		const char *name = xpan_drop_label(r, label, sizeof(label));
+		__u64 n = s->v[XPAN_CNT_DROP(r)];
 
 		if (out_is_json(o)) {
-			out_uint(o, name, NULL, s->drops[r]);
+			out_uint(o, name, NULL, n);
 			continue;
 		}
-		if (!s->drops[r])
+		if (!n)
 			continue;
 		out_text(o, "%s%s=%" PRIu64, any ? " " : "", name,
-			 (uint64_t)s->drops[r]);
+			 (uint64_t)n);
 		any = true;
 	}
 	out_obj_end(o);
@@ -185,7 +186,7 @@ int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 	ports_fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORTS);
 	if (ports_fd < 0)
 		return XPAN_EXIT_FAIL;
-	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_PORT_STATS);
+	fd = xpan_open_pinned_map(bpffs, XPAN_MAP_COUNTERS);
 	if (fd < 0) {
 		close(ports_fd);
 		return XPAN_EXIT_FAIL;
@@ -206,12 +207,12 @@ int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 		 "ARP_REPL", "LEARNED", "DROPS");
 	out_arr_start(&o, NULL);
 	for (int i = 0; i < n; i++) {
-		struct xpan_port_stats s;
-		int err = xpan_read_port_stats(fd, ports[i].port.slot, &s);
+		struct xpan_port_counters s;
+		int err = xpan_read_counters(fd, ports[i].port.slot, &s);
 
 		if (err) {
 			pr_warn("cannot read %s slot %u (ifindex %u): %s%s\n",
-				XPAN_MAP_PORT_STATS, ports[i].port.slot,
+				XPAN_MAP_COUNTERS, ports[i].port.slot,
 				ports[i].ifindex, strerror(-err),
 				err == -ENOENT ? " - the slot is beyond the map; restart xpan-ctrld to reassign it" : "");
 			rc = XPAN_EXIT_FAIL;

@@ -110,7 +110,7 @@ static const struct xpan_cmd show_cmds[] = {
 	{
 		.name = "stats",
 		.summary = "per-port counters and drops by reason, summed over CPUs",
-		.doc = "Reads the pinned xpan_ports and xpan_port_stats maps directly (each port's\n"
+		.doc = "Reads the pinned xpan_ports and xpan_counters maps directly (each port's\n"
 		       "counters are in its slot), so it works while xpan-ctrld is stopped.\n"
 		       "JSON: an array of {ifname, ifindex, rx_packets, rx_bytes, fwd_unicast,\n"
 		       "flooded, arp_replies, learned, drops: {REASON: count}}.",

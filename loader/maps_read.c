@@ -98,7 +98,7 @@ int xpan_read_ports(int fd, struct port_entry **out)
 	return (int)n;
 }
 
-int xpan_read_port_stats(int fd, __u32 slot, struct xpan_port_stats *sum)
+int xpan_read_counters(int fd, __u32 slot, struct xpan_port_counters *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	size_t stride, common;
@@ -123,17 +123,11 @@ int xpan_read_port_stats(int fd, __u32 slot, struct xpan_port_stats *sum)
 		goto out_free;
 	}
 	for (int c = 0; c < ncpu; c++) {
-		struct xpan_port_stats s = { 0 };
+		struct xpan_port_counters v = { 0 };
 
-		memcpy(&s, percpu + (size_t)c * stride, common);
-		sum->rx_packets += s.rx_packets;
-		sum->rx_bytes += s.rx_bytes;
-		sum->fwd_unicast += s.fwd_unicast;
-		sum->flooded += s.flooded;
-		sum->arp_replies += s.arp_replies;
-		sum->learned += s.learned;
-		for (int r = 0; r < XPAN_DROP_MAX; r++)
-			sum->drops[r] += s.drops[r];
+		memcpy(&v, percpu + (size_t)c * stride, common);
+		for (int k = 0; k < XPAN_CNT_SLOTS; k++)
+			sum->v[k] += v.v[k];
 	}
 out_free:
 	free(percpu);

@@ -33,10 +33,10 @@ int xpan_read_entries(int fd, size_t ksz, size_t vsz, void **keys,
 		      void **vals);
 
 /*
- * Sums one slot (xpan_ports[ifindex].slot) of the per-CPU xpan_port_stats.
- * 0, -ENOENT (slot beyond the map), or -errno.
+ * Sums one slot (xpan_ports[ifindex].slot) of the per-CPU xpan_counters
+ * over all CPUs. 0, -ENOENT (slot beyond the map), or -errno.
  */
-int xpan_read_port_stats(int fd, __u32 slot, struct xpan_port_stats *sum);
+int xpan_read_counters(int fd, __u32 slot, struct xpan_port_counters *sum);
 
 /* "02:00:00:00:00:01" */
 void xpan_fmt_mac(const __u8 *mac, char *buf, size_t len);
