@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iod_config.h"
+#include "iodaemon/iod_config.h"
 #include "yamldoc.h"
 
 static int copy_str(struct ydoc *d, yaml_node_t *n, char *dst, size_t cap,
