@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The storage half of the config file (config_storage.h): the iSCSI keys
+ * of a node and the storage: section. Called by lib/config.c's parser, so
+ * these keys get the same checks as the rest (no key twice, no unknown
+ * key) for xpan-ctrld and xpan-iod alike.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "iodaemon/iod_config.h"
-#include "yamldoc.h"
+#include "config_internal.h"
+#include "config_storage.h"
 
 static int copy_str(struct ydoc *d, yaml_node_t *n, char *dst, size_t cap,
 		    const char *what, char *err, size_t errlen)
@@ -21,40 +27,31 @@ static int copy_str(struct ydoc *d, yaml_node_t *n, char *dst, size_t cap,
 	return 0;
 }
 
-static int parse_node(struct ydoc *d, yaml_node_t *n, struct iod_node_cfg *nc,
-		      char *err, size_t errlen)
+int xpan_cfg_parse_iscsi(struct ydoc *d, yaml_node_t *n, const char *node,
+			 struct xpan_cfg_iscsi *nc, char *err, size_t errlen)
 {
 	yaml_node_t *v;
 	size_t i;
 
-	if (!ydoc_is_map(n))
-		return ydoc_err(d, n, err, errlen,
-				"a node must be a mapping with at least 'name'");
-	v = ydoc_get(d, n, "name");
-	if (!v)
-		return ydoc_err(d, n, err, errlen, "node without 'name'");
-	if (copy_str(d, v, nc->name, sizeof(nc->name), "node name", err,
-		     errlen))
-		return -1;
 	v = ydoc_get(d, n, "initiators");
 	if (v) {
 		if (!ydoc_is_seq(v) || !ydoc_seq_len(v))
 			return ydoc_err(d, v, err, errlen,
 					"initiators must be a non-empty list of iSCSI names, e.g. [%s%s]",
-					IOD_INITIATOR_PREFIX, nc->name);
-		if (ydoc_seq_len(v) > IOD_MAX_INITIATORS)
+					XPAN_ISCSI_INITIATOR_PREFIX, node);
+		if (ydoc_seq_len(v) > XPAN_ISCSI_MAX_INITIATORS)
 			return ydoc_err(d, v, err, errlen,
 					"at most %d initiators per node",
-					IOD_MAX_INITIATORS);
+					XPAN_ISCSI_MAX_INITIATORS);
 		for (i = 0; i < ydoc_seq_len(v); i++)
 			if (copy_str(d, ydoc_seq_at(d, v, i),
-				     nc->initiators[i], IOD_NAME_MAX,
+				     nc->initiators[i], XPAN_ISCSI_NAME_MAX,
 				     "initiator name", err, errlen))
 				return -1;
 		nc->ninitiators = ydoc_seq_len(v);
 	} else {
-		snprintf(nc->initiators[0], IOD_NAME_MAX, "%s%s",
-			 IOD_INITIATOR_PREFIX, nc->name);
+		snprintf(nc->initiators[0], XPAN_ISCSI_NAME_MAX, "%s%s",
+			 XPAN_ISCSI_INITIATOR_PREFIX, node);
 		nc->ninitiators = 1;
 	}
 	v = ydoc_get(d, n, "chap");
@@ -65,7 +62,7 @@ static int parse_node(struct ydoc *d, yaml_node_t *n, struct iod_node_cfg *nc,
 		if (!ydoc_is_map(v))
 			return ydoc_err(d, v, err, errlen,
 					"chap must be { user: NAME, secret: SECRET }");
-		if (ydoc_check_keys(d, v, keys, "chap", err, errlen))
+		if (xpan_cfg_check_map(d, v, keys, "chap", err, errlen))
 			return -1;
 		u = ydoc_get(d, v, "user");
 		s = ydoc_get(d, v, "secret");
@@ -77,15 +74,16 @@ static int parse_node(struct ydoc *d, yaml_node_t *n, struct iod_node_cfg *nc,
 		    copy_str(d, s, nc->chap_secret, sizeof(nc->chap_secret),
 			     "chap secret", err, errlen))
 			return -1;
-		if (strlen(nc->chap_secret) < 12)
+		if (strlen(nc->chap_secret) < XPAN_ISCSI_SECRET_MIN)
 			return ydoc_err(d, s, err, errlen,
-					"chap secret must be at least 12 characters (RFC 7143 12.1.3)");
+					"chap secret must be at least %d characters (RFC 7143 12.1.3)",
+					XPAN_ISCSI_SECRET_MIN);
 		nc->has_chap = true;
 	}
 	return 0;
 }
 
-static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
+static int parse_lun(struct ydoc *d, yaml_node_t *n, struct xpan_cfg_lun *lc,
 		     char *err, size_t errlen)
 {
 	static const char *const keys[] = { "node", "lun", "backing", "offset",
@@ -97,7 +95,7 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
 	if (!ydoc_is_map(n))
 		return ydoc_err(d, n, err, errlen,
 				"a LUN must be { node: N, lun: 0, backing: FILE, ... }");
-	if (ydoc_check_keys(d, n, keys, "storage.luns entry", err, errlen))
+	if (xpan_cfg_check_map(d, n, keys, "storage.luns entry", err, errlen))
 		return -1;
 	lc->line = ydoc_line(n);
 	v = ydoc_get(d, n, "node");
@@ -108,7 +106,7 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
 	v = ydoc_get(d, n, "lun");
 	if (!v)
 		return ydoc_err(d, n, err, errlen, "LUN without 'lun' number");
-	if (ydoc_u64(d, v, 16383, &u, "lun", err, errlen))
+	if (ydoc_u64(d, v, XPAN_STORAGE_MAX_LUN, &u, "lun", err, errlen))
 		return -1;
 	lc->lun = u;
 	v = ydoc_get(d, n, "backing");
@@ -139,8 +137,8 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
 }
 
 /* The per-session and per-connection bounds (docs/storage.md "Limits"). */
-static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
-			char *err, size_t errlen)
+static int parse_limits(struct xpan_cfg_storage *c, struct ydoc *d,
+			yaml_node_t *s, char *err, size_t errlen)
 {
 	yaml_node_t *v, *per;
 	uint64_t u;
@@ -149,7 +147,7 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	if (v) {
 		if (ydoc_size(d, v, &u, "session_buffer", err, errlen))
 			return -1;
-		if (u < IOD_MIN_SESSION_BUFFER || u > IOD_MAX_SESSION_BUFFER)
+		if (u < XPAN_STORAGE_MIN_SESSION_BUFFER || u > XPAN_STORAGE_MAX_SESSION_BUFFER)
 			return ydoc_err(d, v, err, errlen,
 					"session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
 					ydoc_scalar(v));
@@ -157,7 +155,7 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	}
 	v = ydoc_get(d, s, "login_timeout");
 	if (v) {
-		if (ydoc_u64(d, v, IOD_MAX_LOGIN_TIMEOUT, &u,
+		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_LOGIN_TIMEOUT, &u,
 			     "login_timeout (seconds)", err, errlen))
 			return -1;
 		if (!u)
@@ -167,7 +165,7 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	}
 	v = ydoc_get(d, s, "max_connections");
 	if (v) {
-		if (ydoc_u64(d, v, IOD_MAX_MAX_CONNECTIONS, &u,
+		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_MAX_CONNECTIONS, &u,
 			     "max_connections", err, errlen))
 			return -1;
 		if (!u)
@@ -177,7 +175,7 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	}
 	per = ydoc_get(d, s, "max_connections_per_source");
 	if (per) {
-		if (ydoc_u64(d, per, IOD_MAX_MAX_CONNECTIONS, &u,
+		if (ydoc_u64(d, per, XPAN_STORAGE_MAX_MAX_CONNECTIONS, &u,
 			     "max_connections_per_source", err, errlen))
 			return -1;
 		if (!u)
@@ -193,8 +191,21 @@ static int parse_limits(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	return 0;
 }
 
-static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
-			 char *err, size_t errlen)
+void xpan_cfg_storage_defaults(struct xpan_cfg_storage *c)
+{
+	snprintf(c->target, sizeof(c->target), "%s",
+		 XPAN_STORAGE_DEFAULT_TARGET);
+	snprintf(c->portal, sizeof(c->portal), "%s",
+		 XPAN_STORAGE_DEFAULT_PORTAL);
+	c->rescan_sec = XPAN_STORAGE_DEFAULT_RESCAN;
+	c->session_buffer = XPAN_STORAGE_DEFAULT_SESSION_BUFFER;
+	c->login_timeout_sec = XPAN_STORAGE_DEFAULT_LOGIN_TIMEOUT;
+	c->max_connections = XPAN_STORAGE_DEFAULT_MAX_CONNECTIONS;
+	c->max_connections_per_source = XPAN_STORAGE_DEFAULT_MAX_CONN_PER_SOURCE;
+}
+
+int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
+			   struct xpan_cfg_storage *c, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "target", "portal", "pool", "luns",
 					    "rescan", "write_cache",
@@ -206,9 +217,8 @@ static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	size_t i;
 	uint64_t u;
 
-	if (!ydoc_is_map(s))
-		return ydoc_err(d, s, err, errlen, "storage must be a mapping");
-	if (ydoc_check_keys(d, s, keys, "storage", err, errlen))
+	xpan_cfg_storage_defaults(c);
+	if (xpan_cfg_check_map(d, s, keys, "storage", err, errlen))
 		return -1;
 	v = ydoc_get(d, s, "target");
 	if (v && copy_str(d, v, c->target, sizeof(c->target), "target", err,
@@ -225,7 +235,8 @@ static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 		return -1;
 	v = ydoc_get(d, s, "rescan");
 	if (v) {
-		if (ydoc_u64(d, v, 86400, &u, "rescan (seconds)", err, errlen))
+		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_RESCAN, &u,
+			     "rescan (seconds)", err, errlen))
 			return -1;
 		c->rescan_sec = u;
 	}
@@ -272,18 +283,16 @@ static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
 	return 0;
 }
 
-static int check_refs(struct iod_config *c, struct ydoc *d, char *err,
-		      size_t errlen)
+int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
+			   char *err, size_t errlen)
 {
+	const struct xpan_cfg_storage *c = &cfg->storage;
 	size_t i, j, k, l;
 
 	for (i = 0; i < c->nluns; i++) {
-		struct iod_lun_cfg *a = &c->luns[i];
+		const struct xpan_cfg_lun *a = &c->luns[i];
 
-		for (j = 0; j < c->nnodes; j++)
-			if (!strcmp(c->nodes[j].name, a->node))
-				break;
-		if (j == c->nnodes) {
+		if (!xpan_config_node(cfg, a->node)) {
 			snprintf(err, errlen,
 				 "%s:%d: LUN for node '%s', which is not in nodes:",
 				 d->path, a->line, a->node);
@@ -300,113 +309,36 @@ static int check_refs(struct iod_config *c, struct ydoc *d, char *err,
 			}
 	}
 	/* One initiator name selects one node's view. */
-	for (i = 0; i < c->nnodes; i++)
-		for (k = 0; k < c->nodes[i].ninitiators; k++)
-			for (j = 0; j <= i; j++)
-				for (l = 0; l < (j == i ? k : c->nodes[j].ninitiators); l++)
-					if (!strcmp(c->nodes[i].initiators[k],
-						    c->nodes[j].initiators[l])) {
+	for (i = 0; i < cfg->n_nodes; i++) {
+		const struct xpan_cfg_iscsi *a = &cfg->nodes[i].iscsi;
+
+		for (k = 0; k < a->ninitiators; k++)
+			for (j = 0; j <= i; j++) {
+				const struct xpan_cfg_iscsi *b = &cfg->nodes[j].iscsi;
+
+				for (l = 0; l < (j == i ? k : b->ninitiators); l++)
+					if (!strcmp(a->initiators[k],
+						    b->initiators[l])) {
 						snprintf(err, errlen,
-							 "%s: initiator '%s' is listed for both node '%s' and node '%s'",
-							 d->path,
-							 c->nodes[i].initiators[k],
-							 c->nodes[j].name,
-							 c->nodes[i].name);
+							 "%s:%d: initiator '%s' is listed for both node '%s' and node '%s'",
+							 d->path, cfg->nodes[i].line,
+							 a->initiators[k],
+							 cfg->nodes[j].name,
+							 cfg->nodes[i].name);
 						return -1;
 					}
+			}
+	}
 	return 0;
 }
 
-static int parse_doc(struct iod_config *c, struct ydoc *d, char *err,
-		     size_t errlen)
-{
-	yaml_node_t *root = ydoc_root(d), *v;
-	size_t i;
-
-	snprintf(c->path, sizeof(c->path), "%s", d->path);
-	snprintf(c->target, sizeof(c->target), "%s", IOD_DEFAULT_TARGET);
-	snprintf(c->portal, sizeof(c->portal), "%s", IOD_DEFAULT_PORTAL);
-	c->rescan_sec = 30;
-	c->session_buffer = IOD_DEFAULT_SESSION_BUFFER;
-	c->login_timeout_sec = IOD_DEFAULT_LOGIN_TIMEOUT;
-	c->max_connections = IOD_DEFAULT_MAX_CONNECTIONS;
-	c->max_connections_per_source = IOD_DEFAULT_MAX_CONN_PER_SOURCE;
-	if (!root)
-		return 0;
-	if (!ydoc_is_map(root))
-		return ydoc_err(d, root, err, errlen,
-				"the config file must be a mapping (platform:, nodes:, storage:, ...)");
-	v = ydoc_get(d, root, "nodes");
-	if (v) {
-		if (!ydoc_is_seq(v))
-			return ydoc_err(d, v, err, errlen,
-					"nodes must be a list");
-		c->nnodes = ydoc_seq_len(v);
-		c->nodes = calloc(c->nnodes + 1, sizeof(*c->nodes));
-		if (!c->nodes)
-			return ydoc_err(d, v, err, errlen, "out of memory");
-		for (i = 0; i < c->nnodes; i++)
-			if (parse_node(d, ydoc_seq_at(d, v, i), &c->nodes[i],
-				       err, errlen))
-				return -1;
-		for (i = 1; i < c->nnodes; i++) {
-			size_t j;
-
-			for (j = 0; j < i; j++)
-				if (!strcmp(c->nodes[i].name,
-					    c->nodes[j].name))
-					return ydoc_err(d, ydoc_seq_at(d, v, i),
-							err, errlen,
-							"node '%s' is defined twice",
-							c->nodes[i].name);
-		}
-	}
-	v = ydoc_get(d, root, "storage");
-	if (v && parse_storage(c, d, v, err, errlen))
-		return -1;
-	return check_refs(c, d, err, errlen);
-}
-
-int iod_config_parse(struct iod_config *c, const char *name, const char *buf,
-		     size_t len, char *err, size_t errlen)
-{
-	struct ydoc d;
-	int ret;
-
-	memset(c, 0, sizeof(*c));
-	if (ydoc_load_string(&d, name, buf, len, err, errlen))
-		return -1;
-	ret = parse_doc(c, &d, err, errlen);
-	ydoc_free(&d);
-	if (ret)
-		iod_config_free(c);
-	return ret;
-}
-
-int iod_config_load(struct iod_config *c, const char *path, char *err,
-		    size_t errlen)
-{
-	struct ydoc d;
-	int ret;
-
-	memset(c, 0, sizeof(*c));
-	if (ydoc_load(&d, path, err, errlen))
-		return -1;
-	ret = parse_doc(c, &d, err, errlen);
-	ydoc_free(&d);
-	if (ret)
-		iod_config_free(c);
-	return ret;
-}
-
-void iod_config_free(struct iod_config *c)
+void xpan_cfg_storage_free(struct xpan_cfg_storage *c)
 {
 	size_t i;
 
 	for (i = 0; i < c->npool; i++)
 		free(c->pool[i]);
 	free(c->pool);
-	free(c->nodes);
 	free(c->luns);
 	memset(c, 0, sizeof(*c));
 }
