@@ -40,7 +40,11 @@ struct iod_ctl {
 	struct ctl_client *clients;
 	unsigned int nclients;
 	uint64_t refused;	/* beyond IOD_CTL_MAX_CLIENTS */
+	uint64_t resume_ns;	/* out of descriptors: accepting paused */
 };
+
+/* As for the portal: no spinning on a listener that cannot accept. */
+#define CTL_PAUSE_NS	(100ull * 1000000)
 
 struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen)
@@ -292,13 +296,18 @@ static void do_conns(struct iod_server *s, FILE *out, bool json)
 			(unsigned long long)s->login_timeouts,
 			cfg->login_timeout_sec,
 			(unsigned long long)s->accept_pauses);
-		fprintf(out, "%-22s %-40s %-9s %12s %6s %10s %8s %6s\n", "PEER",
-			"INITIATOR", "STATE", "BUFFERED", "INFL", "IGNORED",
-			"IMM_REJ", "PAUSED");
+		fprintf(out, "%-22s %-40s %-9s %12s %6s %6s %10s %8s %6s %6s\n",
+			"PEER", "INITIATOR", "STATE", "BUFFERED", "INFL",
+			"MWAIT", "IGNORED", "IMM_REJ", "TSF", "PAUSED");
 	}
 	for (c = s->conns; c; c = c->next) {
 		const char *state = !c->full_feature ? "login" :
 				    c->discovery ? "discovery" : "normal";
+		unsigned int waiting = 0;
+		struct iscsi_task *t;
+
+		for (t = c->memq_head; t; t = t->memq_next)
+			waiting++;
 
 		if (json) {
 			jsonw_start_object(jw);
@@ -312,14 +321,17 @@ static void do_conns(struct iod_server *s, FILE *out, bool json)
 					 c->imm_rejected);
 			jsonw_uint_field(jw, "paused", c->parked_count);
 			jsonw_bool_field(jw, "parked", c->parked);
+			jsonw_uint_field(jw, "waiting_for_memory", waiting);
+			jsonw_uint_field(jw, "task_set_full", c->task_set_full);
 			jsonw_end_object(jw);
 			continue;
 		}
-		fprintf(out, "%-22s %-40s %-9s %12llu %6u %10llu %8llu %6llu\n",
+		fprintf(out, "%-22s %-40s %-9s %12llu %6u %6u %10llu %8llu %6llu %6llu\n",
 			c->peer, c->initiator[0] ? c->initiator : "-", state,
-			(unsigned long long)c->mem, c->window_used,
+			(unsigned long long)c->mem, c->window_used, waiting,
 			(unsigned long long)c->cmdsn_ignored,
 			(unsigned long long)c->imm_rejected,
+			(unsigned long long)c->task_set_full,
 			(unsigned long long)c->parked_count);
 	}
 	if (json) {
@@ -490,8 +502,14 @@ static void client_accept(struct iod_ctl *ctl)
 	int fd;
 
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			ctl->resume_ns = iod_now_ns() + CTL_PAUSE_NS;
+			iod_epoll_mod(ctl->srv, ctl->fd, 0, &ctl->ev);
+		}
 		return;
+	}
 	if (ctl->nclients >= IOD_CTL_MAX_CLIENTS) {
 		if (!ctl->refused++ || !(ctl->refused % 100))
 			pr_warn("control socket: more than %u clients at once, refused (%llu so far)\n",
@@ -594,6 +612,14 @@ int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now)
 
 	if (!ctl)
 		return -1;
+	if (ctl->resume_ns) {
+		if (now >= ctl->resume_ns) {
+			ctl->resume_ns = 0;
+			iod_epoll_mod(ctl->srv, ctl->fd, EPOLLIN, &ctl->ev);
+		} else {
+			ms = (ctl->resume_ns - now) / 1000000 + 1;
+		}
+	}
 	for (cl = ctl->clients; cl; cl = n) {
 		n = cl->next;
 		if (now >= cl->deadline_ns) {

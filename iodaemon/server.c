@@ -211,7 +211,8 @@ int iod_server_expire_logins(struct iod_server *s, uint64_t now)
 	struct iscsi_conn *c;
 
 	while ((c = s->login_head)) {
-		if (now - c->accepted_ns < limit)
+		/* accepted after now was read: not due */
+		if (c->accepted_ns >= now || now - c->accepted_ns < limit)
 			return (c->accepted_ns + limit - now) / 1000000 + 1;
 		s->login_timeouts++;
 		pr_debug("%s: no login within %u s, closing\n", c->peer,
@@ -312,16 +313,16 @@ static int loop_timeout(struct iod_server *s)
 	uint64_t now = iod_now_ns();
 	int ms = 1000, t;
 
+	if (s->accept_paused && now >= s->accept_resume_ns) {
+		s->accept_paused = false;
+		iod_epoll_mod(s, s->lfd, EPOLLIN, &s->listen_ev);
+		accept_all(s);		/* may pause again */
+		now = iod_now_ns();
+	}
 	if (s->accept_paused) {
-		if (now >= s->accept_resume_ns) {
-			s->accept_paused = false;
-			iod_epoll_mod(s, s->lfd, EPOLLIN, &s->listen_ev);
-			accept_all(s);
-		} else {
-			t = (s->accept_resume_ns - now) / 1000000 + 1;
-			if (t < ms)
-				ms = t;
-		}
+		t = (s->accept_resume_ns - now) / 1000000 + 1;
+		if (t < ms)
+			ms = t;
 	}
 	t = iod_server_expire_logins(s, now);
 	if (t >= 0 && t < ms)

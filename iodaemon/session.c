@@ -19,6 +19,7 @@
 static const struct scsi_dev no_dev;
 
 static void task_start_io(struct iscsi_task *t);
+static void memq_unlink(struct iscsi_task *t);
 static void task_respond(struct iscsi_task *t);
 static void task_free(struct iscsi_task *t);
 static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n);
@@ -430,6 +431,7 @@ static void task_release_slot(struct iscsi_task *t)
 
 static void task_free(struct iscsi_task *t)
 {
+	memq_unlink(t);
 	task_release_slot(t);
 	t->conn->mem -= t->mem;
 	task_unlink(t);
@@ -498,10 +500,97 @@ static void send_r2ts(struct iscsi_task *t)
 	conn_send(c, bhs, NULL, 0);
 }
 
+/*
+ * A command's buffers (read data, Data-Out, a WRITE SAME chunk) come out
+ * of the session's budget, storage.session_buffer, less IOD_HEADROOM
+ * that stays free for replies. Commands are never refused for it when
+ * they can wait: they queue (FIFO) and start as memory frees, so the
+ * window bounds what waits and the budget what is buffered.
+ */
+static bool task_reserve(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+
+	if (c->mem + t->mem_need + IOD_HEADROOM > c->srv->cfg->session_buffer)
+		return false;
+	t->mem += t->mem_need;
+	c->mem += t->mem_need;
+	t->mem_need = 0;
+	return true;
+}
+
+static void task_wait_memory(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+
+	t->mem_wait = true;
+	t->memq_next = NULL;
+	if (c->memq_tail)
+		c->memq_tail->memq_next = t;
+	else
+		c->memq_head = t;
+	c->memq_tail = t;
+	c->mem_waits++;
+}
+
+static void memq_unlink(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+	struct iscsi_task **pp, *prev = NULL;
+
+	if (!t->mem_wait)
+		return;
+	for (pp = &c->memq_head; *pp; prev = *pp, pp = &(*pp)->memq_next)
+		if (*pp == t) {
+			*pp = t->memq_next;
+			if (c->memq_tail == t)
+				c->memq_tail = prev;
+			break;
+		}
+	t->mem_wait = false;
+}
+
+/* SAM-5 TASK SET FULL: no room for the data the command brings; it
+ * is absorbed and dropped, and the initiator retries the command. */
+static void task_set_full(struct iscsi_task *t)
+{
+	t->conn->task_set_full++;
+	pr_debug("%s: no room for ITT 0x%x's data (%llu bytes buffered), TASK SET FULL\n",
+		 t->conn->peer, t->itt, (unsigned long long)t->conn->mem);
+	scsi_req_release(&t->req);
+	t->req.io = SCSI_IO_NONE;
+	t->req.status = SCSI_STATUS_TASK_SET_FULL;
+	t->req.sense_len = 0;
+	t->mem_need = 0;
+	t->discard = true;
+}
+
+static void task_data_progress(struct iscsi_task *t);
+
+/* Memory was freed: start the commands waiting for it, in order. */
+static void conn_run_memq(struct iscsi_conn *c)
+{
+	struct iscsi_task *t;
+
+	while ((t = c->memq_head) && !c->dead && task_reserve(t)) {
+		memq_unlink(t);
+		if (t->dout_want && !t->dout) {
+			t->dout = malloc(t->dout_len);
+			if (!t->dout) {
+				scsi_set_sense(&t->req, SK_HARDWARE_ERROR,
+					       ASC_INTERNAL_TARGET_FAILURE);
+				t->discard = true;
+			}
+		}
+		task_data_progress(t);
+		conn_flush_later(c);
+	}
+}
+
 /* All unsolicited data is in: run the command, or solicit the rest. */
 static void task_data_progress(struct iscsi_task *t)
 {
-	if (t->unsol_got < t->unsol_len)
+	if (t->mem_wait || t->unsol_got < t->unsol_len)
 		return;
 	if (t->discard) {
 		task_respond(t);
@@ -1032,8 +1121,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		send_reject(c, bhs, ISCSI_REJECT_LONG_OP);
 		return;
 	}
-	/* the input loop checked that this fits the session's budget */
-	t->mem = sizeof(*t) + scsi_buffer_need(bhs + 32);
+	/* its buffers are reserved once it is decoded (task_reserve) */
+	t->mem = sizeof(*t);
 	c->mem += t->mem;
 	if (pdu->immediate) {
 		t->immediate = true;
@@ -1095,6 +1184,7 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->unsol_got = imm;
 	t->seq_off = imm;
 	t->seq_end = t->unsol_len;
+	t->mem_need = done ? 0 : scsi_buffer_need(t->cdb);
 
 	if (!done && t->req.dout_len) {
 		uint32_t edtl = (bhs[1] & ISCSI_CMD_WRITE) ? t->edtl : 0;
@@ -1113,6 +1203,15 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 			t->req.io = SCSI_IO_NONE;
 			t->req.status = SCSI_STATUS_GOOD;
 			t->discard = true;
+		} else if (!task_reserve(t)) {
+			if (t->unsol_len) {
+				/* data is on its way and there is no room
+				 * for it: the initiator retries later */
+				task_set_full(t);
+			} else {
+				/* solicited only: R2T once there is room */
+				task_wait_memory(t);
+			}
 		} else {
 			t->dout = malloc(t->dout_len);
 			if (!t->dout) {
@@ -1131,6 +1230,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	} else if (done) {
 		/* answered already; respond once unsolicited data is in */
 		t->discard = true;
+	} else if (!task_reserve(t)) {
+		task_wait_memory(t);	/* the read runs once there is room */
 	}
 	task_data_progress(t);
 }
@@ -1566,24 +1667,14 @@ static uint32_t conn_max_dsl(const struct iscsi_conn *c)
 }
 
 /*
- * Whether the session's budget (storage.session_buffer) has room for
- * what this PDU may buffer. A SCSI command reserves its data up front
- * and must leave IOD_HEADROOM free, so Data-Out for commands already
- * taken always finds room; any other PDU may add one reply.
+ * Whether the session's budget (storage.session_buffer) has room for one
+ * more reply. Buffers of commands never take the last IOD_HEADROOM
+ * (task_reserve), so this stops input only when replies pile up unread:
+ * Data-Out for the commands already taken is never held up by them.
  */
-static bool conn_admit(const struct iscsi_conn *c, const struct iscsi_pdu *pdu)
+static bool conn_admit(const struct iscsi_conn *c)
 {
-	uint64_t cap = c->srv->cfg->session_buffer;
-
-	/* nothing would free memory: the smallest budget holds the largest
-	 * command (iod_config.h), so a lone one always runs */
-	if (!c->tasks && !c->oq_head)
-		return true;
-	if (c->full_feature && pdu->opcode == ISCSI_OP_SCSI_CMD)
-		return c->mem + sizeof(struct iscsi_task) +
-			       scsi_buffer_need(pdu->bhs + 32) + IOD_HEADROOM <=
-		       cap;
-	return c->mem + IOD_REPLY_MAX <= cap;
+	return c->mem + IOD_REPLY_MAX <= c->srv->cfg->session_buffer;
 }
 
 int iscsi_conn_input(struct iscsi_conn *c)
@@ -1616,7 +1707,7 @@ int iscsi_conn_input(struct iscsi_conn *c)
 			ret = -1;
 			break;
 		}
-		if (!conn_admit(c, &pdu)) {
+		if (!conn_admit(c)) {
 			/* the PDU stays in rbuf; the socket is not read
 			 * until tasks end or the initiator reads replies */
 			if (!c->parked) {
@@ -1645,10 +1736,14 @@ int iscsi_conn_input(struct iscsi_conn *c)
 	return 0;
 }
 
-/* Input parked at the budget goes on once memory was freed. */
+/* Memory was freed: commands waiting for it start, and input parked
+ * at the budget goes on. */
 static void conn_resume(struct iscsi_conn *c)
 {
-	if (!c->parked || c->in_input || c->dead || c->closing)
+	if (c->in_input || c->dead)
+		return;
+	conn_run_memq(c);
+	if (!c->parked || c->dead || c->closing)
 		return;
 	if (iscsi_conn_input(c)) {
 		iscsi_conn_close(c);

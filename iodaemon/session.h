@@ -22,12 +22,12 @@
 #define IOD_CMD_WINDOW	128u
 /* Immediate SCSI commands in flight; more are rejected (reason 0x06). */
 #define IOD_IMM_MAX	16u
-/* Largest reply to a PDU that is not a SCSI command (a NOP-In echo). */
+/* Largest reply to one PDU that is not read data (a NOP-In echo). */
 #define IOD_REPLY_MAX	(IOD_MAX_RECV_DSL + 4096u)
-/* Part of storage.session_buffer kept free for Data-Out, task
- * management and small replies: commands are admitted below it, so the
- * data a session waits for is never refused for lack of memory. */
-#define IOD_HEADROOM	(1u << 20)
+/* Part of storage.session_buffer that command buffers never take: it
+ * holds the receive buffer's growth and replies, so input stops only
+ * when replies pile up unread, never while commands wait for Data-Out. */
+#define IOD_HEADROOM	(2u << 20)
 
 /* One piece of output: bytes of its own, or a slice of a buffer (read
  * data) that it frees when owned is set. */
@@ -84,6 +84,9 @@ struct iscsi_task {
 	uint64_t t_start;
 	int dir;			/* IOD_DIR_* for stats */
 	uint64_t mem;			/* reserved from the session budget */
+	uint64_t mem_need;		/* buffers still to reserve */
+	bool mem_wait;			/* queued until memory frees */
+	struct iscsi_task *memq_next;
 	bool immediate;			/* counted in imm_inflight */
 	bool in_window;			/* holds a CmdSN window slot */
 };
@@ -113,6 +116,10 @@ struct iscsi_conn {
 	uint64_t cmdsn_ignored;		/* outside the window, dropped */
 	uint64_t imm_rejected;
 	uint64_t parked_count;		/* times input stopped at the budget */
+	struct iscsi_task *memq_head;	/* commands waiting for memory */
+	struct iscsi_task *memq_tail;
+	uint64_t mem_waits;		/* commands that had to wait */
+	uint64_t task_set_full;		/* refused: no room for their data */
 	/* connection limits (server.c): set when accept counted it */
 	bool counted;
 	uint8_t src[16];		/* remote address, v4-mapped */

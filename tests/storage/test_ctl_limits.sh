@@ -52,11 +52,11 @@ print(out.decode().strip(), flush=True)
 PY
 SLOW=$!
 bg_track $SLOW
-wait_until 50 grep -q '^sent' "$T/slow.out" || fail "slow client did not start"
+wait_until 50 grep -qs '^sent' "$T/slow.out" || fail "slow client did not start"
 ctl "storage stats" | grep -q '^ok' || fail "another client waited for the slow one"
 iscsi-readcapacity16 -s -i "$IQN:n2" "$(url 0)" >/dev/null ||
 	fail "storage held up by a slow control client"
-wait_until 100 grep -q '^error' "$T/slow.out" ||
+wait_until 100 grep -qs '^error' "$T/slow.out" ||
 	fail "slow client never answered: $(cat "$T/slow.out")"
 wait "$SLOW"
 grep -q 'error no request line within 2000 ms' "$T/slow.out" ||

@@ -29,7 +29,7 @@ SRCS=$(seq -s, -f '127.0.0.%g' 10 25)
 $RAW idle 127.0.0.1 "$PORT" 1000 "$SRCS" "$T/stop" >"$T/idle.out" 2>&1 &
 IDLE=$!
 bg_track $IDLE
-wait_until 300 grep -q '^open 1000' "$T/idle.out" ||
+wait_until 300 grep -qs '^open 1000' "$T/idle.out" ||
 	fail "idle connections not opened: $(cat "$T/idle.out")"
 open=$(counter connections)
 echo "idle connections held by xpan-iod: $open"
@@ -45,7 +45,7 @@ echo "n2 logged in and wrote/read 128 KiB; login timeouts so far: $during"
 [ "$open" -ge 900 ] || fail "only $open idle connections were held when n2 logged in"
 
 # Every idle connection is closed by the target (the client sees EOF).
-wait_until 300 grep -q '^closed 1000' "$T/idle.out" ||
+wait_until 300 grep -qs '^closed 1000' "$T/idle.out" ||
 	fail "idle connections not closed: $(cat "$T/idle.out")"
 wait "$IDLE" || fail "idle client: $(cat "$T/idle.out")"
 cat "$T/idle.out"
@@ -59,7 +59,7 @@ rm -f "$T/stop"
 $RAW percap 127.0.0.1 "$PORT" 127.0.0.99 65 "$T/stop" >"$T/percap.out" 2>&1 &
 PERCAP=$!
 bg_track $PERCAP
-wait_until 100 grep -q '^open 65' "$T/percap.out" ||
+wait_until 100 grep -qs '^open 65' "$T/percap.out" ||
 	fail "per-source client: $(cat "$T/percap.out")"
 wait_until 100 test "$(counter refused_source)" -ge 1 ||
 	fail "65th connection from one address not refused: $(conns_json)"
