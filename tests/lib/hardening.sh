@@ -142,6 +142,15 @@ def cmd_udp(ifname, srcmac, dstmac, src, dst, sport, data):
     send_all(s, eth(dstmac, srcmac, 0x0800,
                     udp(src, dst, int(sport), 5555, data.encode())))
 
+def cmd_udp_loop(ifname, srcmac, dstmac, src, dst, interval):
+    # One UDP frame from src every interval seconds until killed: keeps a
+    # learned address in use (refreshed) without the node's IP stack.
+    s = sock(ifname)
+    while True:
+        send_all(s, eth(dstmac, srcmac, 0x0800,
+                        udp(src, dst, 40200, 5555, b'KEEP')))
+        time.sleep(float(interval))
+
 def cmd_storm(ifname, srcmac, src, bcast, seconds):
     # Broadcasts as fast as one socket goes for a while; prints frames
     # sent and the seconds the sending took (the test's own clock).
