@@ -12,6 +12,8 @@
 #include "config_internal.h"
 #include "config_storage.h"
 
+/* Like xpan_cfg_get_str() but the message does not repeat the value: it
+ * may be a CHAP secret. */
 static int copy_str(struct ydoc *d, yaml_node_t *n, char *dst, size_t cap,
 		    const char *what, char *err, size_t errlen)
 {
