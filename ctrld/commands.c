@@ -208,6 +208,13 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 		jsonw_uint_field(jw, "node_id", (uint64_t)rt->mac.id);
 		jsonw_uint_field(jw, "mac_serial", rt->mac.serial);
 		jsonw_string_field(jw, "note", rt->note);
+		jsonw_uint_field(jw, "learned", learned_count(c, i));
+		jsonw_uint_field(jw, "max_learned",
+				 xpan_cfg_node_quota(&c->cfg, n));
+		jsonw_uint_field(jw, "flood_limit", n->flood_limit);
+		jsonw_uint_field(jw, "flood_burst",
+				 xpan_cfg_flood_burst(n->flood_limit));
+		jsonw_int_field(jw, "slot", rt->slot);
 		jsonw_end_object(jw);
 	}
 	if (json) {

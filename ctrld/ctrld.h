@@ -20,8 +20,12 @@
 struct node_rt {
 	struct xpan_assignment mac;	/* held MAC; mac.id is the node_id */
 	int ifindex;			/* host port, 0 when it is missing */
-	char note[320];			/* last problem configuring the node */
+	int slot;			/* its xpan_ports slot, -1 when none */
+	char note[320];			/* problems of the last apply, "; "-joined */
 };
+
+struct xpan_port_rt;
+struct nl_sock;
 
 struct ctrld {
 	char cfg_path[PATH_MAX];
@@ -31,10 +35,21 @@ struct ctrld {
 	struct xpan_state *st;
 	struct xpan_dp *dp;
 	__u32 ports_map_id;		/* our xpan_ports, to tell instances apart */
+	struct xpan_port_rt *port_rt;	/* xpan_port_rt mapped (owned by dp) */
+	struct nl_sock *link_nl;	/* RTNLGRP_LINK events */
 	int lock_fd;
+	int pin_lock_fd;		/* <bpffs>/.ctrld-lock, one daemon per bpffs */
 	int listen_fd;
 	int sig_fd;
+	int failures;			/* map updates the last reconcile could not do */
 	bool check_only;
+};
+
+/* Learned addresses kept: what the aging pass did. */
+struct learn_sweep {
+	int aged;			/* older than learn_timeout */
+	int stale;			/* port gone, moved, or address configured */
+	int failed;			/* deletes that failed */
 };
 
 /*
@@ -54,8 +69,39 @@ int ctrld_reload(struct ctrld *c, char *err, size_t errlen);
 /* True when a port's ifindex differs from what the last apply saw. */
 bool ctrld_ports_changed(const struct ctrld *c);
 
-/* reconcile.c: make the maps match cfg/rt; never clears a map wholesale. */
-int reconcile_maps(struct ctrld *c, char *err, size_t errlen);
+/* Adds to node i's note ("; "-joined) and logs it. */
+void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * reconcile.c: make the maps match cfg/rt; never clears a map wholesale.
+ * Never stops at one failed update: each is logged, noted on its node and
+ * counted in c->failures (the event loop retries), everything else is
+ * still applied. Returns the number of entries changed.
+ */
+int reconcile_maps(struct ctrld *c);
+/* Every key of a map (hash maps: next_key walk). Returns count or -errno. */
+int map_keys(int fd, void *keys, size_t key_size, size_t max);
+
+/*
+ * learned.c: delete xpan_learned entries that are stale (their port is no
+ * longer a node port of that VLAN, or the address is configured now) and,
+ * with age, those not refreshed for learn_timeout; each deleted entry
+ * gives its port's quota back.
+ */
+void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out);
+/* Learned entries a node's port holds now (its xpan_port_rt counter). */
+unsigned int learned_count(const struct ctrld *c, size_t i);
+
+/* pinlock.c: one daemon per bpffs. fd, or -1 with err. */
+int pinlock_take(const char *bpffs, char *err, size_t errlen);
+
+/* linkwatch.c: RTNLGRP_LINK subscription. */
+int linkwatch_open(struct ctrld *c, char *err, size_t errlen);
+int linkwatch_fd(const struct ctrld *c);
+/* Reads pending events; true when one concerns a configured port. */
+bool linkwatch_read(struct ctrld *c);
+void linkwatch_close(struct ctrld *c);
 /*
  * Is this dataplane instance's xpan_port_in (the one using our xpan_ports)
  * attached on the hook the datapath names?

@@ -2,6 +2,7 @@
 /* Applying a config: MAC assignments, maps, node interfaces; and reload. */
 #include <errno.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,23 @@
 #include "ctrld.h"
 #include "log.h"
 #include "macalloc.h"
+
+void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
+{
+	struct node_rt *rt = &c->rt[i];
+	size_t off = strlen(rt->note);
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("node %s: %s\n", c->cfg.nodes[i].name, msg);
+	if (off && off + 2 < sizeof(rt->note))
+		off += snprintf(rt->note + off, sizeof(rt->note) - off, "; ");
+	if (off < sizeof(rt->note))
+		snprintf(rt->note + off, sizeof(rt->note) - off, "%s", msg);
+}
 
 static int assign_macs(struct ctrld *c, char *err, size_t errlen)
 {
@@ -73,6 +91,7 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 	size_t attached = 0, present = 0;
 	int changes;
 
+	c->failures = 0;
 	if (assign_macs(c, err, errlen))
 		return -1;
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
@@ -83,21 +102,17 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 		rt->note[0] = '\0';
 		rt->ifindex = (int)if_nametoindex(n->port);
 		if (!rt->ifindex) {
-			snprintf(rt->note, sizeof(rt->note),
-				 "port %s does not exist", n->port);
-			pr_warn("node %s: %s; its entries stay out of the maps until it appears\n",
-				n->name, rt->note);
+			node_note(c, i, "port %s does not exist; its entries stay out of the maps until it appears",
+				  n->port);
 			continue;
 		}
 		if (nodenet_prepare_port(n->port, e, sizeof(e))) {
-			snprintf(rt->note, sizeof(rt->note), "%s", e);
-			pr_warn("node %s: %s\n", n->name, e);
+			node_note(c, i, "%s (retried)", e);
+			c->failures++;
 		}
 	}
 
-	changes = reconcile_maps(c, err, errlen);
-	if (changes < 0)
-		return -1;
+	changes = reconcile_maps(c);
 
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
 		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
@@ -112,14 +127,14 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 		if (!n->netns[0])
 			continue;
 		if (nodenet_configure(n, rt->mac.mac, gro, e, sizeof(e))) {
-			snprintf(rt->note, sizeof(rt->note), "netns %s: %s",
-				 n->netns, e);
-			pr_warn("node %s: %s\n", n->name, rt->note);
+			node_note(c, i, "netns %s: %s (retried)", n->netns, e);
+			c->failures++;
 		}
 	}
-	pr_info("applied %s: serial %u, %zu vlans, %zu nodes, %zu/%zu ports attached, %d map entries changed\n",
+	pr_info("applied %s: serial %u, %zu vlans, %zu nodes, %zu/%zu ports attached, %d map entries changed%s\n",
 		c->cfg_path, c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes,
-		attached, present, changes);
+		attached, present, changes,
+		c->failures ? ", some updates failed (see notes; retried)" : "");
 	return 0;
 }
 
@@ -144,6 +159,8 @@ int ctrld_reload(struct ctrld *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
 	}
+	for (size_t i = 0; i < ncfg.n_nodes; i++)
+		nrt[i].slot = -1;
 	old = c->cfg;
 	ort = c->rt;
 	c->cfg = ncfg;

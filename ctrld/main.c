@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -24,8 +25,17 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
-/* How often ctrld looks for ports that appeared, vanished or were remade. */
-#define PORT_CHECK_MS 2000
+/*
+ * Ports are followed through link events; this slow check only catches
+ * what an event could not tell (a port renamed onto a configured name
+ * while the socket overran, say).
+ */
+#define PORT_CHECK_MS 30000
+/* A reconcile with failed updates is tried again after this long. */
+#define RETRY_MS 3000
+/* Aging runs every learn_timeout/4, within these bounds. */
+#define AGE_MIN_MS 250
+#define AGE_MAX_MS 30000
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -146,32 +156,93 @@ static bool handle_signal(struct ctrld *c)
 	return false;
 }
 
-static int event_loop(struct ctrld *c)
+static long long now_ms(void)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = c->listen_fd, .events = POLLIN },
-		{ .fd = c->sig_fd, .events = POLLIN },
-	};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static long long age_interval_ms(const struct ctrld *c)
+{
+	long long ms = (long long)c->cfg.learn_timeout * 1000 / 4;
+
+	return ms < AGE_MIN_MS ? AGE_MIN_MS : ms > AGE_MAX_MS ? AGE_MAX_MS : ms;
+}
+
+static void reapply(struct ctrld *c, const char *why)
+{
+	long long t0 = now_ms();
 	char err[1024];
 
-	for (;;) {
-		int rc = poll(pfd, 2, PORT_CHECK_MS);
+	pr_info("%s: reconciling\n", why);
+	if (ctrld_apply(c, err, sizeof(err)))
+		pr_warn("reconcile failed: %s\n", err);
+	pr_debug("reconcile took %lld ms\n", now_ms() - t0);
+}
 
+/*
+ * One poll set: link events, signals, API clients. Link events are
+ * drained on every iteration before a client is served, and a client gets
+ * one request per iteration with a bounded read and write, so clients
+ * cannot delay a port change. Timers (aging, retry, slow port check) give
+ * the poll timeout.
+ */
+static int event_loop(struct ctrld *c)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = linkwatch_fd(c), .events = POLLIN },
+		{ .fd = c->sig_fd, .events = POLLIN },
+		{ .fd = c->listen_fd, .events = POLLIN },
+	};
+	long long next_age = now_ms() + age_interval_ms(c);
+	long long next_check = now_ms() + PORT_CHECK_MS;
+	long long next_retry = now_ms() + RETRY_MS;
+
+	for (;;) {
+		long long now = now_ms(), due = next_age < next_check ?
+						next_age : next_check;
+		struct learn_sweep ls;
+		int rc;
+
+		if (c->failures && next_retry < due)
+			due = next_retry;
+		rc = poll(pfd, 3, due > now ? (int)(due - now) : 0);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0) {
 			pr_warn("poll: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
+		/* Drained even when poll did not flag it: cheap, never blocks. */
+		if (linkwatch_read(c)) {
+			reapply(c, "link event on a node port");
+			next_retry = now_ms() + RETRY_MS;
+		}
 		if (pfd[1].revents & POLLIN && handle_signal(c))
 			return 0;
-		if (pfd[0].revents & POLLIN)
+		if (pfd[2].revents & POLLIN)
 			serve_client(c);
-		if (rc == 0 && ctrld_ports_changed(c)) {
-			pr_info("node ports changed: reconciling\n");
-			if (ctrld_apply(c, err, sizeof(err)))
-				pr_warn("reconcile failed: %s\n", err);
+		now = now_ms();
+		if (now >= next_check) {
+			if (ctrld_ports_changed(c))
+				reapply(c, "node ports changed");
+			next_check = now + PORT_CHECK_MS;
 		}
+		if (c->failures && now >= next_retry) {
+			reapply(c, "retrying failed updates");
+			next_retry = now_ms() + RETRY_MS;
+		}
+		if (now >= next_age) {
+			learned_sweep(c, true, &ls);
+			if (ls.aged || ls.stale)
+				pr_info("learned addresses: %d aged out, %d stale removed\n",
+					ls.aged, ls.stale);
+			next_age = now_ms() + age_interval_ms(c);
+		}
+		if (!c->failures)
+			next_retry = now_ms() + RETRY_MS;
 	}
 }
 
@@ -199,14 +270,25 @@ static int start(struct ctrld *c)
 		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;
 	}
-	if (xpan_state_open(c->cfg.state, &c->st, err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		return EXIT_RUNTIME;
-	}
 	ret = xpan_dp_prepare_bpffs(c->cfg.bpffs);
 	if (ret) {
 		pr_warn("cannot prepare bpffs %s: %s (is bpffs mountable here? try: mount -t bpf bpf /sys/fs/bpf)\n",
 			c->cfg.bpffs, strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	/* Before anything under bpffs changes: one daemon per platform. */
+	c->pin_lock_fd = pinlock_take(c->cfg.bpffs, err, sizeof(err));
+	if (c->pin_lock_fd < 0) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (xpan_state_open(c->cfg.state, &c->st, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return EXIT_RUNTIME;
+	}
+	/* Subscribed before the first apply: no port change falls between. */
+	if (linkwatch_open(c, err, sizeof(err))) {
+		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;
 	}
 	ret = xpan_dp_open(c->cfg.bpffs, true, &c->dp);
@@ -216,11 +298,17 @@ static int start(struct ctrld *c)
 		return EXIT_RUNTIME;
 	}
 	c->ports_map_id = xpan_dp_map_id(xpan_dp_maps(c->dp)->ports);
+	/* Quota given back by atomic decrements, racing the dataplane's. */
+	c->port_rt = xpan_dp_port_rt(c->dp);
+	if (!c->port_rt)
+		return EXIT_RUNTIME;
 	c->rt = calloc(c->cfg.n_nodes + 1, sizeof(*c->rt));
 	if (!c->rt) {
 		pr_warn("out of memory\n");
 		return EXIT_RUNTIME;
 	}
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		c->rt[i].slot = -1;
 	if (ctrld_apply(c, err, sizeof(err))) {
 		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;
@@ -243,10 +331,13 @@ static void cleanup(struct ctrld *c)
 	}
 	if (c->sig_fd >= 0)
 		close(c->sig_fd);
+	linkwatch_close(c);
 	/* Closing our fds leaves programs attached and maps pinned. */
 	if (c->dp)
 		xpan_dp_close(c->dp);
 	xpan_state_close(c->st);
+	if (c->pin_lock_fd >= 0)
+		close(c->pin_lock_fd);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	xpan_config_free(&c->cfg);
@@ -255,7 +346,8 @@ static void cleanup(struct ctrld *c)
 
 int main(int argc, char **argv)
 {
-	struct ctrld c = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1 };
+	struct ctrld c = { .lock_fd = -1, .pin_lock_fd = -1, .listen_fd = -1,
+			   .sig_fd = -1 };
 	const char *cfg = NULL, *sock = XPAN_DEFAULT_SOCKET;
 	int verbose = 0, opt, ret;
 

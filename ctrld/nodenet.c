@@ -254,6 +254,188 @@ static int sync_addrs(struct nl_sock *sk, int ifindex,
 	return 0;
 }
 
+/*
+ * Reads /proc/sys/net/ipv6/conf/<ifname>/<key> of the current netns (the
+ * sysctl tree follows the opener's namespace) into buf. 0 or -errno.
+ */
+static int ipv6_conf_read(const char *ifname, const char *key, char *buf,
+			  size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname,
+		 key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int ipv6_conf_write(const char *ifname, const char *key,
+			   const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname,
+		 key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* IPv6 is off on the interface (or in the kernel): no link-local at all. */
+static bool ipv6_off(const char *ifname)
+{
+	char v[16];
+
+	return ipv6_conf_read(ifname, "disable_ipv6", v, sizeof(v)) ||
+	       strcmp(v, "1") == 0;
+}
+
+/*
+ * The dataplane's IPv6 source guard accepts the node's link-local address
+ * fe80::/64 + EUI-64 of its virtual MAC: addr_gen_mode 0 makes the kernel
+ * derive exactly that (not a stable-privacy or random one).
+ */
+static int set_eui64_mode(const struct xpan_cfg_node *n, char *err,
+			  size_t errlen)
+{
+	char v[16];
+	int ret;
+
+	if (ipv6_off(n->ifname))
+		return 0;
+	ret = ipv6_conf_read(n->ifname, "addr_gen_mode", v, sizeof(v));
+	if (!ret && strcmp(v, "0") == 0)
+		return 0;
+	ret = ipv6_conf_write(n->ifname, "addr_gen_mode", "0");
+	if (ret) {
+		snprintf(err, errlen,
+			 "setting net.ipv6.conf.%s.addr_gen_mode=0: %s",
+			 n->ifname, strerror(-ret));
+		return -1;
+	}
+	pr_info("node %s: IPv6 link-local of %s from its MAC (addr_gen_mode 0)\n",
+		n->name, n->ifname);
+	return 0;
+}
+
+struct ll_walk {
+	int ifindex;
+	uint8_t want[16];
+	bool found;
+	struct rtnl_addr *stale[8];
+	int n_stale;
+};
+
+static void ll_visit(struct nl_object *obj, void *arg)
+{
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct ll_walk *w = arg;
+	struct nl_addr *local = rtnl_addr_get_local(a);
+	const uint8_t *b;
+
+	if (rtnl_addr_get_ifindex(a) != w->ifindex ||
+	    rtnl_addr_get_family(a) != AF_INET6 || !local ||
+	    nl_addr_get_len(local) != 16)
+		return;
+	b = nl_addr_get_binary_addr(local);
+	if (memcmp(b, w->want, 16) == 0) {
+		w->found = true;
+		return;
+	}
+	/* fe80::/64 of another MAC (the one the interface had before). */
+	if (memcmp(b, w->want, 8) == 0 &&
+	    w->n_stale < (int)(sizeof(w->stale) / sizeof(w->stale[0]))) {
+		nl_object_get(obj);
+		w->stale[w->n_stale++] = a;
+	}
+}
+
+/*
+ * The interface holds fe80:: + EUI-64 of mac, and no other fe80::/64
+ * address. A link that was up when its MAC changed keeps the link-local
+ * address of the old MAC (the kernel derives it only when the link comes
+ * up): replace it in place, without taking the node's link down.
+ */
+static int sync_ll(struct nl_sock *sk, const struct xpan_cfg_node *n,
+		   int ifindex, const uint8_t mac[6], char *err, size_t errlen)
+{
+	struct ll_walk w = { .ifindex = ifindex };
+	struct rtnl_addr *a = NULL;
+	struct nl_addr *local = NULL;
+	struct nl_cache *cache;
+	int ret = 0;
+
+	w.want[0] = 0xfe;
+	w.want[1] = 0x80;
+	w.want[8] = mac[0] ^ 0x02;
+	w.want[9] = mac[1];
+	w.want[10] = mac[2];
+	w.want[11] = 0xff;
+	w.want[12] = 0xfe;
+	w.want[13] = mac[3];
+	w.want[14] = mac[4];
+	w.want[15] = mac[5];
+	ret = rtnl_addr_alloc_cache(sk, &cache);
+	if (ret) {
+		snprintf(err, errlen, "listing IPv6 addresses: %s",
+			 nl_geterror(ret));
+		return -1;
+	}
+	nl_cache_foreach(cache, ll_visit, &w);
+	nl_cache_free(cache);
+	if (!w.found) {
+		a = rtnl_addr_alloc();
+		local = nl_addr_build(AF_INET6, w.want, 16);
+		ret = -NLE_NOMEM;
+		if (a && local) {
+			nl_addr_set_prefixlen(local, 64);
+			rtnl_addr_set_ifindex(a, ifindex);
+			rtnl_addr_set_local(a, local);
+			rtnl_addr_set_prefixlen(a, 64);
+			rtnl_addr_set_scope(a, RT_SCOPE_LINK);
+			ret = rtnl_addr_add(sk, a, 0);
+		}
+		if (ret == -NLE_EXIST)
+			ret = 0;
+		nl_addr_put(local);
+		if (a)
+			rtnl_addr_put(a);
+		if (ret) {
+			snprintf(err, errlen, "adding the link-local address of its MAC: %s",
+				 nl_geterror(ret));
+			goto out_put;
+		}
+		pr_info("node %s: link-local address of its MAC on %s\n",
+			n->name, n->ifname);
+	}
+	for (int i = 0; i < w.n_stale; i++) {
+		int rc = rtnl_addr_delete(sk, w.stale[i], 0);
+
+		if (rc && rc != -NLE_OBJ_NOTFOUND)
+			pr_warn("node %s: cannot remove a stale link-local address: %s\n",
+				n->name, nl_geterror(rc));
+	}
+out_put:
+	for (int i = 0; i < w.n_stale; i++)
+		rtnl_addr_put(w.stale[i]);
+	return ret ? -1 : 0;
+}
+
 /* Legacy ethtool get/set of one feature; changes it only when needed. */
 static int ethtool_feature(const char *ifname, __u32 get, __u32 set,
 			   __u32 want, char *err, size_t errlen)
@@ -303,6 +485,9 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	}
 	ifindex = rtnl_link_get_ifindex(link);
 	xpan_mac_str(mac, macs, sizeof(macs));
+	/* Before the link (re)gains its MAC and goes up. */
+	if (set_eui64_mode(n, err, errlen))
+		goto out_put;
 	if (!link_has_mac(link, mac)) {
 		rc = link_set_mac(sk, link, mac);
 		if (rc) {
@@ -335,6 +520,8 @@ static int configure_inside(const struct xpan_cfg_node *n,
 		goto out_put;
 	}
 	if (sync_addrs(sk, ifindex, n, err, errlen))
+		goto out_put;
+	if (!ipv6_off(n->ifname) && sync_ll(sk, n, ifindex, mac, err, errlen))
 		goto out_put;
 	ret = 0;
 out_put:

@@ -5,7 +5,13 @@
  * updates go first and deletions last, so a frame in flight never finds a
  * hole that the end state does not have; maps are never cleared, so the
  * dataplane forwards while ctrld is down and across its restarts.
+ *
+ * One failed update never stops the pass: a table that is full or a
+ * refused entry is logged, noted on the node it concerns and counted in
+ * c->failures, so the event loop retries, and every other entry is still
+ * written. What one tenant fills can then never block the others.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +28,9 @@
 #define MAX_KEYS (XPAN_MAX_BINDINGS + 16)
 
 struct want_binding {
-	struct xpan_binding_key key;
+	struct xpan_binding_key key;	/* first: sorted and searched by it */
 	struct xpan_binding val;
+	size_t node;			/* index into cfg.nodes */
 };
 
 bool port_attached(const struct ctrld *c, int ifindex, int datapath)
@@ -36,8 +43,7 @@ bool port_attached(const struct ctrld *c, int ifindex, int datapath)
 	return datapath == XPAN_DP_XDP ? ps.xdp : ps.tc;
 }
 
-/* Every key of a map (hash maps: next_key walk). Returns count or -errno. */
-static int map_keys(int fd, void *keys, size_t key_size, size_t max)
+int map_keys(int fd, void *keys, size_t key_size, size_t max)
 {
 	char prev[64], cur[64];
 	size_t n = 0;
@@ -55,52 +61,52 @@ static int map_keys(int fd, void *keys, size_t key_size, size_t max)
 }
 
 static int update_if_changed(int fd, const void *key, const void *val,
-			     size_t vsize, const char *what)
+			     size_t vsize)
 {
 	char cur[sizeof(struct xpan_vlan)];
 
 	if (vsize <= sizeof(cur) && bpf_map_lookup_elem(fd, key, cur) == 0 &&
 	    memcmp(cur, val, vsize) == 0)
 		return 0;
-	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
-		int e = errno;
-
-		pr_warn("cannot update %s: %s\n", what, strerror(e));
-		return -e;
-	}
+	if (bpf_map_update_elem(fd, key, val, BPF_ANY))
+		return -errno;
 	return 1;
 }
 
-static int delete_key(int fd, const void *key, const char *what)
+static int delete_key(struct ctrld *c, int fd, const void *key,
+		      const char *what)
 {
 	if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
-		pr_warn("cannot delete from %s: %s\n", what, strerror(errno));
+		pr_warn("cannot delete from %s: %s (retried later)\n", what,
+			strerror(errno));
+		c->failures++;
 		return -errno;
 	}
 	return 0;
 }
 
 /*
- * Zeroes a slot's counters on every CPU. Done when the slot is given to a
- * port, before the port entry points at it, so that what a previous owner
- * counted never shows up as the new port's.
+ * Zeroes a slot's counters on every CPU and its runtime state (learned
+ * count, storm bucket). Done when the slot is given to a port, before the
+ * port entry points at it, so that nothing a previous owner left shows up
+ * as the new port's.
  */
-static int zero_stats(int fd, __u32 slot)
+static int zero_slot(const struct xpan_dp_maps *m, __u32 slot)
 {
 	int ncpu = libbpf_num_possible_cpus(), ret = 0;
+	struct xpan_port_rt rt = {};
 	void *zero;
 
+	if (bpf_map_update_elem(m->port_rt, &slot, &rt, BPF_ANY))
+		return -errno;
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	/* Per-CPU values are 8-byte aligned, one per possible CPU. */
 	zero = calloc(ncpu, (sizeof(struct xpan_port_counters) + 7) / 8 * 8);
 	if (!zero)
 		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &slot, zero, BPF_ANY)) {
+	if (bpf_map_update_elem(m->counters, &slot, zero, BPF_ANY))
 		ret = -errno;
-		pr_warn("cannot zero counter slot %u: %s\n", slot,
-			strerror(-ret));
-	}
 	free(zero);
 	return ret;
 }
@@ -151,14 +157,16 @@ static int slot_alloc(struct slot_table *t)
 /*
  * The slot for the port with this ifindex: the one its entry already has
  * (claimed[] tells a kept slot from one a second entry also names), else
- * the lowest free one with its counters zeroed. Negative errno on failure.
+ * the lowest free one, zeroed. *fresh tells which. Negative errno on
+ * failure.
  */
 static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
-		     struct slot_table *t, bool *claimed)
+		     struct slot_table *t, bool *claimed, bool *fresh)
 {
 	struct xpan_port cur;
 	int slot, ret;
 
+	*fresh = false;
 	if (!bpf_map_lookup_elem(m->ports, &ifindex, &cur) &&
 	    cur.slot < XPAN_MAX_PORTS && !claimed[cur.slot]) {
 		claimed[cur.slot] = true;
@@ -167,23 +175,15 @@ static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
 	slot = slot_alloc(t);
 	if (slot < 0)
 		return slot;
+	ret = zero_slot(m, (__u32)slot);
+	if (ret) {
+		/* Not claimed: the next pass tries the same slot again. */
+		t->used[slot] = false;
+		return ret;
+	}
 	claimed[slot] = true;
-	ret = zero_stats(m->counters, (__u32)slot);
-	return ret ? ret : slot;
-}
-
-/* VLAN id of the node port with this ifindex, 0 when it is none. */
-static __u16 port_vlan(const struct ctrld *c, __u32 ifindex)
-{
-	for (size_t i = 0; i < c->cfg.n_nodes; i++)
-		if (c->rt[i].ifindex > 0 && (__u32)c->rt[i].ifindex == ifindex)
-			return c->cfg.vlans[c->cfg.nodes[i].vlan].id;
-	return 0;
-}
-
-static bool port_wanted(const struct ctrld *c, __u32 ifindex)
-{
-	return port_vlan(c, ifindex) != 0;
+	*fresh = true;
+	return slot;
 }
 
 static void fill_port(const struct ctrld *c, size_t i, struct xpan_port *p)
@@ -198,6 +198,86 @@ static void fill_port(const struct ctrld *c, size_t i, struct xpan_port *p)
 	p->node_id = (__u32)c->rt[i].mac.id;
 }
 
+static void fill_guard(const struct ctrld *c, size_t i,
+		       struct xpan_port_guard *g)
+{
+	const struct xpan_cfg_node *n = &c->cfg.nodes[i];
+
+	memset(g, 0, sizeof(*g));
+	g->max_learned = xpan_cfg_node_quota(&c->cfg, n);
+	g->flood_pps = n->flood_limit;
+	g->flood_burst = xpan_cfg_flood_burst(n->flood_limit);
+}
+
+/*
+ * One node's port: slot, limits, entry, program. The limits go in before
+ * the entry points at the slot, so a port never runs unguarded.
+ */
+static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
+		      struct slot_table *slots, bool *claimed, int *changes)
+{
+	const struct xpan_cfg_node *n = &c->cfg.nodes[i];
+	__u32 ifindex = c->rt[i].ifindex;
+	struct xpan_port_guard g;
+	struct xpan_port p;
+	bool fresh;
+	int slot, ret;
+
+	slot = port_slot(m, ifindex, slots, claimed, &fresh);
+	if (slot == -ENOSPC) {
+		node_note(c, i, "no free port slot: all %d are in use by other ports; remove nodes first",
+			  XPAN_MAX_PORTS);
+		c->failures++;
+		return;
+	}
+	if (slot < 0) {
+		node_note(c, i, "cannot set up port slot: %s; port %s stays out of xpan_ports (retried)",
+			  strerror(-slot), n->port);
+		c->failures++;
+		return;
+	}
+	fill_guard(c, i, &g);
+	ret = update_if_changed(m->guard, &slot, &g, sizeof(g));
+	if (ret < 0) {
+		node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
+			  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
+		c->failures++;
+		/* A new port without its limits must not forward. */
+		if (fresh)
+			slots->used[slot] = claimed[slot] = false;
+		return;
+	}
+	*changes += ret;
+	fill_port(c, i, &p);
+	p.slot = (__u32)slot;
+	ret = update_if_changed(m->ports, &ifindex, &p, sizeof(p));
+	if (ret < 0) {
+		node_note(c, i, "cannot write port %s to %s: %s (retried)",
+			  n->port, XPAN_MAP_PORTS, strerror(-ret));
+		c->failures++;
+		if (fresh)
+			slots->used[slot] = claimed[slot] = false;
+		return;
+	}
+	c->rt[i].slot = slot;
+	*changes += ret;
+	/* Attaching again also restores a missing xpan_flood entry. */
+	if (port_attached(c, ifindex, n->datapath) &&
+	    xpan_dp_in_flood(c->dp, ifindex))
+		return;
+	ret = xpan_dp_attach(c->dp, ifindex, n->datapath);
+	if (ret) {
+		node_note(c, i, "attaching %s to %s failed: %s (retried)",
+			  xpan_datapath_name(n->datapath), n->port,
+			  strerror(-ret));
+		c->failures++;
+		return;
+	}
+	pr_info("node %s: attached %s program to %s (ifindex %u)\n", n->name,
+		xpan_datapath_name(n->datapath), n->port, ifindex);
+	(*changes)++;
+}
+
 static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 		      int *changes)
 {
@@ -209,63 +289,19 @@ static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
 	if (!slots)
 		return -ENOMEM;
 	ret = slots_read(m->ports, slots);
-	if (ret)
-		goto out_free;
-	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
-		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
-		__u32 ifindex = c->rt[i].ifindex;
-		struct xpan_port p;
-		int slot;
-
-		if (!ifindex)
-			continue;
-		slot = port_slot(m, ifindex, slots, claimed);
-		if (slot == -ENOSPC)
-			snprintf(c->rt[i].note, sizeof(c->rt[i].note),
-				 "no free counter slot: all %d are in use by other ports; remove nodes first",
-				 XPAN_MAX_PORTS);
-		else if (slot < 0)
-			snprintf(c->rt[i].note, sizeof(c->rt[i].note),
-				 "cannot set up a counter slot: %s",
-				 strerror(-slot));
-		if (slot < 0) {
-			pr_warn("node %s: %s; port %s stays out of xpan_ports\n",
-				n->name, c->rt[i].note, n->port);
-			continue;
-		}
-		fill_port(c, i, &p);
-		p.slot = (__u32)slot;
-		ret = update_if_changed(m->ports, &ifindex, &p, sizeof(p),
-					XPAN_MAP_PORTS);
-		if (ret < 0)
-			goto out_free;
-		*changes += ret;
-		/* Attaching again also restores a missing xpan_flood entry. */
-		if (port_attached(c, ifindex, n->datapath) &&
-		    xpan_dp_in_flood(c->dp, ifindex))
-			continue;
-		ret = xpan_dp_attach(c->dp, ifindex, n->datapath);
-		if (ret) {
-			snprintf(c->rt[i].note, sizeof(c->rt[i].note),
-				 "attaching %s to %s failed: %s",
-				 xpan_datapath_name(n->datapath), n->port,
-				 strerror(-ret));
-			pr_warn("node %s: %s\n", n->name, c->rt[i].note);
-			continue;
-		}
-		pr_info("node %s: attached %s program to %s (ifindex %u)\n",
-			n->name, xpan_datapath_name(n->datapath), n->port,
-			ifindex);
-		(*changes)++;
+	if (ret) {
+		free(slots);
+		return ret;
 	}
-	ret = 0;
-out_free:
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		if (c->rt[i].ifindex)
+			sync_port(c, m, i, slots, claimed, changes);
 	free(slots);
-	return ret;
+	return 0;
 }
 
-static int sync_macs(struct ctrld *c, const struct xpan_dp_maps *m,
-		     int *changes)
+static void sync_macs(struct ctrld *c, const struct xpan_dp_maps *m,
+		      int *changes)
 {
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
 		struct xpan_mac_key k = {};
@@ -277,15 +313,18 @@ static int sync_macs(struct ctrld *c, const struct xpan_dp_maps *m,
 		memcpy(k.mac, c->rt[i].mac.mac, XPAN_ETH_ALEN);
 		f.ifindex = c->rt[i].ifindex;
 		f.vlan = c->cfg.vlans[c->cfg.nodes[i].vlan].id;
-		ret = update_if_changed(m->macs, &k, &f, sizeof(f),
-					XPAN_MAP_MACS);
-		if (ret < 0)
-			return ret;
+		ret = update_if_changed(m->macs, &k, &f, sizeof(f));
+		if (ret < 0) {
+			node_note(c, i, "cannot add its MAC to %s: %s (retried)",
+				  XPAN_MAP_MACS, strerror(-ret));
+			c->failures++;
+			continue;
+		}
 		*changes += ret;
 	}
-	return 0;
 }
 
+/* Static bindings of present ports, with the node each belongs to. */
 static size_t want_bindings(const struct ctrld *c, struct want_binding *w)
 {
 	size_t n = 0;
@@ -302,12 +341,23 @@ static size_t want_bindings(const struct ctrld *c, struct want_binding *w)
 			memcpy(w[n].val.mac, c->rt[i].mac.mac, XPAN_ETH_ALEN);
 			w[n].val.flags = XPAN_BIND_F_STATIC;
 			w[n].val.ifindex = c->rt[i].ifindex;
+			w[n].node = i;
 			n++;
 		}
 	}
 	return n;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct xpan_binding_key));
+}
+
+/*
+ * xpan_bindings holds configured addresses only: what the first dataplane
+ * learned into it (XPAN_BIND_F_LEARNED) goes, as does every address no
+ * longer configured.
+ */
 static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 			 int *changes)
 {
@@ -324,35 +374,39 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 	}
 	nw = want_bindings(c, w);
 	for (size_t i = 0; i < nw; i++) {
+		char ip[32];
+
 		ret = update_if_changed(m->bindings, &w[i].key, &w[i].val,
-					sizeof(w[i].val), XPAN_MAP_BINDINGS);
-		if (ret < 0)
-			goto out_free;
+					sizeof(w[i].val));
+		if (ret < 0) {
+			inet_ntop(AF_INET, &w[i].key.ip4, ip, sizeof(ip));
+			node_note(c, w[i].node, "cannot add %s to %s: %s (retried)",
+				  ip, XPAN_MAP_BINDINGS, strerror(-ret));
+			c->failures++;
+			continue;
+		}
 		*changes += ret;
 	}
 	ret = 0;
+	/* The key is the struct's first member: sorted for bsearch. */
+	qsort(w, nw, sizeof(*w), key_cmp);
 	nk = map_keys(m->bindings, keys, sizeof(*keys), MAX_KEYS);
 	if (nk < 0) {
-		ret = nk;
+		pr_warn("cannot list %s: %s (retried)\n", XPAN_MAP_BINDINGS,
+			strerror(-nk));
+		c->failures++;
 		goto out_free;
 	}
 	for (int k = 0; k < nk; k++) {
+		struct want_binding *hit;
 		struct xpan_binding b;
-		bool keep = false;
 
 		if (bpf_map_lookup_elem(m->bindings, &keys[k], &b))
 			continue;
-		if (b.flags & XPAN_BIND_F_STATIC) {
-			for (size_t i = 0; i < nw && !keep; i++)
-				keep = memcmp(&w[i].key, &keys[k],
-					      sizeof(keys[k])) == 0;
-		} else {
-			/* Learned: valid while its port is a node port in that VLAN. */
-			keep = port_vlan(c, b.ifindex) == keys[k].vlan;
-		}
-		if (keep)
+		hit = bsearch(&keys[k], w, nw, sizeof(*w), key_cmp);
+		if (hit && (b.flags & XPAN_BIND_F_STATIC))
 			continue;
-		if (delete_key(m->bindings, &keys[k], XPAN_MAP_BINDINGS) == 0)
+		if (delete_key(c, m->bindings, &keys[k], XPAN_MAP_BINDINGS) == 0)
 			(*changes)++;
 	}
 out_free:
@@ -361,8 +415,8 @@ out_free:
 	return ret;
 }
 
-static int sync_vlans(struct ctrld *c, const struct xpan_dp_maps *m,
-		      int *changes)
+static void sync_vlans(struct ctrld *c, const struct xpan_dp_maps *m,
+		       int *changes)
 {
 	for (size_t v = 0; v < c->cfg.n_vlans; v++) {
 		struct xpan_vlan val = {};
@@ -373,13 +427,25 @@ static int sync_vlans(struct ctrld *c, const struct xpan_dp_maps *m,
 			if (c->cfg.nodes[i].vlan == v && c->rt[i].ifindex &&
 			    val.count < XPAN_VLAN_MAX_MEMBERS)
 				val.ifindex[val.count++] = c->rt[i].ifindex;
-		ret = update_if_changed(m->vlans, &id, &val, sizeof(val),
-					XPAN_MAP_VLANS);
-		if (ret < 0)
-			return ret;
-		*changes += ret;
+		ret = update_if_changed(m->vlans, &id, &val, sizeof(val));
+		if (ret >= 0) {
+			*changes += ret;
+			continue;
+		}
+		c->failures++;
+		for (size_t i = 0; i < c->cfg.n_nodes; i++)
+			if (c->cfg.nodes[i].vlan == v)
+				node_note(c, i, "cannot write vlan %u's members to %s: %s (retried)",
+					  id, XPAN_MAP_VLANS, strerror(-ret));
 	}
-	return 0;
+}
+
+static bool port_wanted(const struct ctrld *c, __u32 ifindex)
+{
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		if (c->rt[i].ifindex > 0 && (__u32)c->rt[i].ifindex == ifindex)
+			return true;
+	return false;
 }
 
 /* Deletions, after everything the new config needs is in place. */
@@ -404,7 +470,7 @@ static int prune(struct ctrld *c, const struct xpan_dp_maps *m, int *changes)
 			keep = c->rt[i].ifindex &&
 			       memcmp(c->rt[i].mac.mac, mkeys[k].mac,
 				      XPAN_ETH_ALEN) == 0;
-		if (!keep && delete_key(m->macs, &mkeys[k], XPAN_MAP_MACS) == 0)
+		if (!keep && delete_key(c, m->macs, &mkeys[k], XPAN_MAP_MACS) == 0)
 			(*changes)++;
 	}
 
@@ -414,7 +480,8 @@ static int prune(struct ctrld *c, const struct xpan_dp_maps *m, int *changes)
 
 		for (size_t v = 0; v < c->cfg.n_vlans && !keep; v++)
 			keep = c->cfg.vlans[v].id == ikeys[k];
-		if (!keep && delete_key(m->vlans, &ikeys[k], XPAN_MAP_VLANS) == 0)
+		if (!keep &&
+		    delete_key(c, m->vlans, &ikeys[k], XPAN_MAP_VLANS) == 0)
 			(*changes)++;
 	}
 
@@ -424,8 +491,9 @@ static int prune(struct ctrld *c, const struct xpan_dp_maps *m, int *changes)
 			continue;
 		/* The interface may be gone already; detach what is left. */
 		xpan_dp_detach(c->dp, (int)ikeys[k]);
-		/* Deleting the entry frees its counter slot. */
-		delete_key(m->ports, &ikeys[k], XPAN_MAP_PORTS);
+		/* Deleting the entry frees its slot. */
+		if (delete_key(c, m->ports, &ikeys[k], XPAN_MAP_PORTS))
+			continue;
 		pr_info("port ifindex %u is no longer a node port: detached\n",
 			ikeys[k]);
 		(*changes)++;
@@ -436,26 +504,32 @@ out_free:
 	return ret;
 }
 
-int reconcile_maps(struct ctrld *c, char *err, size_t errlen)
+int reconcile_maps(struct ctrld *c)
 {
 	const struct xpan_dp_maps *m = xpan_dp_maps(c->dp);
+	struct learn_sweep ls = {};
 	int changes = 0, ret;
 
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		c->rt[i].slot = -1;
 	/* Forwarding entries before the port entries that reference them. */
-	ret = sync_macs(c, m, &changes);
-	if (!ret)
-		ret = sync_bindings(c, m, &changes);
-	if (!ret)
-		ret = sync_vlans(c, m, &changes);
+	sync_macs(c, m, &changes);
+	ret = sync_bindings(c, m, &changes);
+	sync_vlans(c, m, &changes);
 	if (!ret)
 		ret = sync_ports(c, m, &changes);
 	if (!ret)
 		ret = prune(c, m, &changes);
 	if (ret) {
-		snprintf(err, errlen, "reconciling maps under %s: %s",
-			 c->cfg.bpffs, strerror(-ret));
-		return -1;
+		/* Out of memory or a map we cannot even list: retried. */
+		pr_warn("reconciling maps under %s: %s (retried)\n",
+			c->cfg.bpffs, strerror(-ret));
+		c->failures++;
 	}
-	pr_debug("reconcile: %d map entries changed\n", changes);
+	/* After prune: a removed port can no longer learn meanwhile. */
+	learned_sweep(c, false, &ls);
+	changes += ls.stale;
+	pr_debug("reconcile: %d map entries changed, %d failures\n", changes,
+		 c->failures);
 	return changes;
 }

@@ -18,6 +18,11 @@
 #include <linux/types.h>
 
 #define XPAN_DEFAULT_BPFFS "/sys/fs/bpf/xpan"
+/*
+ * xpan-ctrld's one-daemon-per-platform lock: an empty directory under
+ * bpffs that the running daemon holds an flock on; unload removes it.
+ */
+#define XPAN_DP_CTRLD_LOCK "ctrld_lock"
 
 struct xpan_dp;
 

@@ -59,7 +59,7 @@ static const char example[] =
 	"    ips: [10.10.0.1/24]\n"
 	"    datapath: tc\n"				/* 15 */
 	"    initiators: [iqn.2026-11.io.xpan:n1]\n"
-	"    chap: { user: n1, secret: \"s3cret\" }\n"
+	"    chap: { user: n1, secret: \"s3cret-s3cret\" }\n"
 	"  - name: n2\n"
 	"    port: xp-n2\n"
 	"    vlan: blue\n"				/* 20 */
@@ -306,17 +306,58 @@ Test(config, unknown_keys)
 		     "    vlan: red\n", 9, "given twice");
 }
 
-Test(config, storage_section_ignored)
+/* The storage keys are read here too (one parser for both daemons). */
+Test(config, storage_section_parsed)
 {
 	struct xpan_config cfg;
-	char err[512];
-	const char *path = write_file("storage.yaml",
-		"platform: { serial: 3 }\n"
-		"storage:\n"
-		"  anything: { goes: [here] }\n");
+	char err[512] = "";
+	const char *path = write_file("ok.yaml", example);
 
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(cfg.n_nodes, 0);
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
+		     "load: %s", err);
+	cr_assert_eq(cfg.nodes[0].iscsi.ninitiators, 1);
+	cr_assert_str_eq(cfg.nodes[0].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n1");
+	cr_assert(cfg.nodes[0].iscsi.has_chap);
+	cr_assert_str_eq(cfg.nodes[1].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n2", "default initiator name");
+	cr_assert_str_eq(cfg.storage.portal, "127.0.0.1:3260");
+	cr_assert_eq(cfg.storage.npool, 1);
+	cr_assert_eq(cfg.storage.nluns, 1);
+	cr_assert_eq(cfg.storage.luns[0].size, 1ull << 30);
+	cr_assert_eq(cfg.storage.luns[0].line, 28);
+	cr_assert_eq(cfg.storage.session_buffer, 64ull << 20, "default");
+	xpan_config_free(&cfg);
+
+	expect_error("storage.yaml",
+		     "platform: { serial: 3 }\n"
+		     "storage:\n"
+		     "  anything: { goes: [here] }\n", 3,
+		     "unknown key 'anything' in storage");
+	expect_error("storagedup.yaml",
+		     "platform: { serial: 3 }\n"
+		     "storage:\n"
+		     "  rescan: 0\n"
+		     "  rescan: 60\n", 4, "key 'rescan' given twice");
+}
+
+/* What only the network side needs: required for it, not for xpan-iod. */
+Test(config, network_keys_required_for_network_only)
+{
+	struct xpan_config cfg;
+	char err[512] = "";
+	static const char doc[] = "nodes:\n  - name: n1\n";
+
+	cr_assert_neq(xpan_config_read_string("s.yaml", doc, strlen(doc),
+					      XPAN_CFG_NETWORK, &cfg, err,
+					      sizeof(err)), 0);
+	cr_assert(strstr(err, "platform"), "%s", err);
+	cr_assert_eq(xpan_config_read_string("s.yaml", doc, strlen(doc),
+					     XPAN_CFG_STORAGE, &cfg, err,
+					     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.nodes[0].vlan, XPAN_CFG_NO_VLAN);
+	cr_assert_str_eq(cfg.nodes[0].port, "");
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[0]), 0);
 	xpan_config_free(&cfg);
 }
 
@@ -364,5 +405,154 @@ Test(config, system_checks)
 	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(xpan_config_validate_system(&cfg, err, sizeof(err)), 0,
 		     "%s", err);
+	xpan_config_free(&cfg);
+}
+
+Test(config, hardening_defaults)
+{
+	struct xpan_config cfg;
+	char err[512] = "";
+	const char *path = write_file("hdef.yaml", HEAD
+		"  - { name: a, port: pa, vlan: red }\n");
+
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
+		     "load: %s", err);
+	cr_assert_eq(cfg.learn_timeout, 300);
+	cr_assert(cfg.vlans[0].learn && cfg.vlans[1].learn);
+	cr_assert_eq(cfg.nodes[0].max_learned, 8);
+	cr_assert_eq(cfg.nodes[0].flood_limit, 1000);
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[0]), 8);
+	xpan_config_free(&cfg);
+}
+
+Test(config, hardening_keys)
+{
+	struct xpan_config cfg;
+	char err[512] = "";
+	const char *path = write_file("hkeys.yaml",
+		"platform: { serial: 7, learn_timeout: 2 }\n"
+		"vlans:\n"
+		"  - { name: red, id: 10, learn: false }\n"
+		"  - { name: blue, id: 20, learn: true }\n"
+		"nodes:\n"
+		"  - { name: a, port: pa, vlan: red, max_learned: 256 }\n"
+		"  - { name: b, port: pb, vlan: blue, max_learned: 0, flood_limit: 0 }\n"
+		"  - { name: c, port: pc, vlan: blue, flood_limit: 100 }\n");
+
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
+		     "load: %s", err);
+	cr_assert_eq(cfg.learn_timeout, 2);
+	cr_assert_not(cfg.vlans[0].learn);
+	cr_assert(cfg.vlans[1].learn);
+	cr_assert_eq(cfg.nodes[0].max_learned, 256);
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[0]), 0,
+		     "a VLAN without learning gives its ports no quota");
+	cr_assert_eq(cfg.nodes[1].max_learned, 0);
+	cr_assert_eq(cfg.nodes[1].flood_limit, 0);
+	cr_assert_eq(cfg.nodes[2].flood_limit, 100);
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[2]), 8);
+	xpan_config_free(&cfg);
+
+	cr_assert_eq(xpan_cfg_flood_burst(0), 0, "unlimited: no bucket");
+	cr_assert_eq(xpan_cfg_flood_burst(1), 10);
+	cr_assert_eq(xpan_cfg_flood_burst(100), 10);
+	cr_assert_eq(xpan_cfg_flood_burst(1000), 100);
+}
+
+Test(config, hardening_out_of_range)
+{
+	expect_error("ml.yaml", HEAD
+		     "  - name: n1\n"
+		     "    port: p1\n"
+		     "    vlan: red\n"
+		     "    max_learned: 257\n", 10, "max_learned 257 is out of range");
+	expect_error("mlneg.yaml", HEAD
+		     "  - { name: n1, port: p1, vlan: red, max_learned: -1 }\n",
+		     7, "max_learned must be a number");
+	expect_error("mltype.yaml", HEAD
+		     "  - name: n1\n"
+		     "    port: p1\n"
+		     "    vlan: red\n"
+		     "    max_learned: [8]\n", 10, "max_learned must be a number");
+	expect_error("fl.yaml", HEAD
+		     "  - name: n1\n"
+		     "    port: p1\n"
+		     "    vlan: red\n"
+		     "    flood_limit: lots\n", 10, "flood_limit must be a number");
+	expect_error("flmax.yaml", HEAD
+		     "  - name: n1\n"
+		     "    port: p1\n"
+		     "    vlan: red\n"
+		     "    flood_limit: 10000001\n", 10, "flood_limit 10000001 is out of range");
+	expect_error("lt0.yaml",
+		     "platform:\n"
+		     "  serial: 1\n"
+		     "  learn_timeout: 0\n", 3, "at least 1");
+	expect_error("ltmax.yaml",
+		     "platform:\n"
+		     "  serial: 1\n"
+		     "  learn_timeout: 86401\n", 3, "out of range");
+	expect_error("ltstr.yaml",
+		     "platform:\n"
+		     "  serial: 1\n"
+		     "  learn_timeout: 5m\n", 3, "must be a number");
+	expect_error("learn.yaml",
+		     "platform: { serial: 1 }\n"
+		     "vlans:\n"
+		     "  - name: red\n"
+		     "    id: 10\n"
+		     "    learn: maybe\n", 5, "must be true or false");
+}
+
+/*
+ * n nodes with max_learned m, alternating over VLANs red and blue (64
+ * members each at most); blue learns or not.
+ */
+static char *quota_config(size_t n, unsigned m, bool blue_learns)
+{
+	size_t cap = 256 + n * 96, off = 0;
+	char *buf = malloc(cap);
+
+	cr_assert_not_null(buf);
+	off += snprintf(buf + off, cap - off,
+			"platform: { serial: 1 }\n"
+			"vlans:\n"
+			"  - { name: red, id: 10 }\n"
+			"  - { name: blue, id: 20, learn: %s }\n"
+			"  - { name: green, id: 30 }\n"
+			"nodes:\n", blue_learns ? "true" : "false");
+	for (size_t i = 0; i < n; i++)
+		off += snprintf(buf + off, cap - off,
+				"  - { name: n%zu, port: p%zu, vlan: %s, max_learned: %u }\n",
+				i, i, i % 3 == 0 ? "red" : i % 3 == 1 ? "blue" : "green",
+				m);
+	return buf;
+}
+
+Test(config, learned_quota_sum)
+{
+	struct xpan_config cfg;
+	char err[512] = "";
+	const char *path;
+	char *body;
+
+	/* 64 nodes x 256 = 16384: exactly what xpan_learned holds. */
+	body = quota_config(64, 256, true);
+	path = write_file("sum-ok.yaml", body);
+	free(body);
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
+	xpan_config_free(&cfg);
+
+	/* One node more is refused at that node (line 6 + 65). */
+	body = quota_config(65, 256, true);
+	expect_error("sum-bad.yaml", body, 71, "add up to 16640");
+	free(body);
+
+	/* The same nodes fit when blue (every third node) does not learn. */
+	body = quota_config(65, 256, false);
+	path = write_file("sum-nolearn.yaml", body);
+	free(body);
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[1]), 0);
 	xpan_config_free(&cfg);
 }
