@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Port changes by netlink events: r3's port is deleted and created again
+# (and its node's link loses carrier), and ctrld follows each through
+# RTM_DELLINK/RTM_NEWLINK, not a poll: its log says so, the xpan_ports
+# entry goes and comes back, and r3 works again. The reaction time (the
+# port command returned -> the entry in xpan_ports, polled with bpf(2)) is
+# printed, once with the API idle and once while two clients hammer it;
+# it is a measurement, not an assertion.
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/hardening.sh"
+
+events()
+{
+	grep -c 'link event on a node port: reconciling' "$XIT_CTRLD_LOG"
+}
+
+events_above()
+{
+	[ "$(events)" -gt "$1" ]
+}
+
+# One delete + create of r3's port; $1 labels the measurement.
+cycle_port()
+{
+	local tag=$1 port ns out ev
+	port=$(xit_port r3)
+	ns=$(xit_nsname r3)
+
+	ev=$(events)
+	out=$(python3 "$HD_PY" port_wait "$XIT_BPFFS/xpan_ports" "$port" vanish \
+		ip link del "$port")
+	xit_expect_match "$mode/$tag: r3's entry left xpan_ports after its port was deleted" \
+		"$out" '^[0-9.]+ '
+	xit_log "REACTION $mode/$tag: port deleted -> entry gone: ${out%% *} ms"
+	xit_expect_ok "$mode/$tag: by a link event" xit_wait_for 10 events_above "$ev"
+	xit_expect_match "$mode/$tag: show nodes says port-missing" \
+		"$(xit_node_field r3 state)" '^port-missing$'
+
+	ev=$(events)
+	out=$(python3 "$HD_PY" port_wait "$XIT_BPFFS/xpan_ports" "$port" appear \
+		ip link add "$port" type veth peer name eth0 netns "$ns")
+	xit_expect_match "$mode/$tag: r3's new port got its xpan_ports entry" \
+		"$out" '^[0-9.]+ '
+	xit_log "REACTION $mode/$tag: port created -> entry in xpan_ports: ${out%% *} ms (ip link add itself: ${out#* } ms)"
+	xit_expect_ok "$mode/$tag: by a link event" xit_wait_for 10 events_above "$ev"
+	xit_expect_ok "$mode/$tag: ctrld configured r3's new interface" \
+		xit_wait_for 15 xit_node_configured r3
+	xit_expect_ok "$mode/$tag: r1 pings r3 on its new port" \
+		xit_wait_for 15 xit_ns r1 ping -c 1 -W 1 10.10.0.3
+}
+
+for mode in tc xdp; do
+	xit_platform_up "$mode"
+	cycle_port idle
+
+	# Two clients as fast as they can while the port changes.
+	python3 "$HD_PY" hammer "$XIT_SOCK" 8 >"$XIT_TMP/hammer1" &
+	h1=$!
+	python3 "$HD_PY" hammer "$XIT_SOCK" 8 >"$XIT_TMP/hammer2" &
+	h2=$!
+	XIT_BG_PIDS+=("$h1" "$h2")
+	sleep 1
+	cycle_port hammered
+	wait "$h1" "$h2"
+	xit_log "$mode: the hammering clients made $(cat "$XIT_TMP/hammer1") + $(cat "$XIT_TMP/hammer2") requests"
+	xit_expect_gt "$mode: the API answered the hammering clients" \
+		"$(cat "$XIT_TMP/hammer1")" 0
+
+	# Carrier: r3 takes its link down; the host port loses carrier.
+	ev=$(events)
+	xit_ns r3 ip link set eth0 down
+	xit_expect_ok "$mode: a carrier change of r3's port is an event for ctrld" \
+		xit_wait_for 10 events_above "$ev"
+	xit_expect_ok "$mode: ctrld brought r3's link up again, r1 pings r3" \
+		xit_wait_for 15 xit_ns r1 ping -c 1 -W 1 10.10.0.3
+
+	xit_platform_down
+done
+xit_summary
