@@ -53,18 +53,23 @@ for mode in tc xdp; do
 	xit_platform_up "$mode"
 	cycle_port idle
 
-	# Two clients as fast as they can while the port changes.
+	# Two clients as fast as they can, and eight that send half a
+	# request and stall, while the port changes.
 	python3 "$HD_PY" hammer "$XIT_SOCK" 8 >"$XIT_TMP/hammer1" &
 	h1=$!
 	python3 "$HD_PY" hammer "$XIT_SOCK" 8 >"$XIT_TMP/hammer2" &
 	h2=$!
-	XIT_BG_PIDS+=("$h1" "$h2")
+	python3 "$HD_PY" slow "$XIT_SOCK" 8 8 >"$XIT_TMP/slow" &
+	h3=$!
+	XIT_BG_PIDS+=("$h1" "$h2" "$h3")
 	sleep 1
 	cycle_port hammered
-	wait "$h1" "$h2"
-	xit_log "$mode: the hammering clients made $(cat "$XIT_TMP/hammer1") + $(cat "$XIT_TMP/hammer2") requests"
+	wait "$h1" "$h2" "$h3"
+	xit_log "$mode: the hammering clients made $(cat "$XIT_TMP/hammer1") + $(cat "$XIT_TMP/hammer2") requests, the stalling one $(cat "$XIT_TMP/slow") connections"
 	xit_expect_gt "$mode: the API answered the hammering clients" \
 		"$(cat "$XIT_TMP/hammer1")" 0
+	xit_expect_gt "$mode: the server ended stalled requests (the stalling client reconnected)" \
+		"$(cat "$XIT_TMP/slow")" 8
 
 	# Carrier: r3 takes its link down; the host port loses carrier.
 	ev=$(events)
@@ -73,6 +78,20 @@ for mode in tc xdp; do
 		xit_wait_for 10 events_above "$ev"
 	xit_expect_ok "$mode: ctrld brought r3's link up again, r1 pings r3" \
 		xit_wait_for 15 xit_ns r1 ping -c 1 -W 1 10.10.0.3
+
+	if [ "$mode" == tc ]; then
+		# The API's own limits hold with the non-blocking server.
+		reloads=$(grep -c '^xpan-ctrld: reloading' "$XIT_CTRLD_LOG")
+		xit_expect_match "$mode: an over-long request is refused whole" \
+			"$(python3 "$HD_PY" request "$XIT_SOCK" long)" \
+			'^error request longer than 4096 bytes$'
+		xit_expect_eq "$mode: and not executed (no reload)" \
+			"$(grep -c '^xpan-ctrld: reloading' "$XIT_CTRLD_LOG")" "$reloads"
+		xit_expect_match "$mode: a request line that never ends times out" \
+			"$(python3 "$HD_PY" request "$XIT_SOCK" stall)" \
+			'^error no request line within 2000 ms$'
+		xit_expect_ok "$mode: the API still answers" xit_xpan status
+	fi
 
 	xit_platform_down
 done

@@ -259,6 +259,60 @@ def cmd_hammer(sockpath, seconds):
             c.close()
     print(n)
 
+def cmd_request(sockpath, what):
+    # One raw API request: 'long' = "reload" padded past the size cap,
+    # 'stall' = half a line and then nothing. Prints the answer.
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(sockpath)
+    if what == 'long':
+        c.sendall(b'reload' + b' ' * 5000 + b'\n')
+    else:
+        c.sendall(b'show no')
+    out = b''
+    while True:
+        try:
+            b = c.recv(65536)
+        except ConnectionResetError:
+            # The server closed with our excess bytes unread: the
+            # answer came before that.
+            break
+        if not b:
+            break
+        out += b
+    print(out.decode(errors='replace').strip())
+
+def cmd_slow(sockpath, count, seconds):
+    # Clients that connect and send half a request, then nothing: each
+    # holds a connection until the server's read limit ends it, and is
+    # opened again. Prints how many connections were made.
+    end = time.monotonic() + float(seconds)
+    conns, n = [], 0
+    while time.monotonic() < end:
+        while len(conns) < int(count):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                c.connect(sockpath)
+                c.sendall(b'sta')
+                c.setblocking(False)
+                conns.append(c)
+                n += 1
+            except OSError:
+                c.close()
+                break
+        time.sleep(0.05)
+        for c in conns[:]:
+            try:
+                if c.recv(4096) == b'':
+                    raise OSError
+            except BlockingIOError:
+                continue
+            except OSError:
+                pass
+            conns.remove(c)
+            c.close()
+    print(n)
+
 if __name__ == '__main__':
     globals()['cmd_' + sys.argv[1]](*sys.argv[2:])
 PYEOF
