@@ -83,6 +83,7 @@ bool dp_old_layout(const struct xpan_dp *dp)
 static int swap_xdp(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 		    __u32 new_id)
 {
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	struct xdp_state st;
 	int old_fd, err;
 
@@ -101,13 +102,10 @@ static int swap_xdp(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 	old_fd = bpf_prog_get_fd_by_id(st.ours_id);
 	if (old_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	{
-		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
-
-		/* Fails (-EEXIST) if someone swapped it meanwhile. */
-		err = bpf_xdp_attach(ifindex, dp->prog_xdp,
-				     st.mode_flag | XDP_FLAGS_REPLACE, &o);
-	}
+	o.old_prog_fd = old_fd;
+	/* Fails (-EEXIST) if someone swapped it meanwhile. */
+	err = bpf_xdp_attach(ifindex, dp->prog_xdp,
+			     st.mode_flag | XDP_FLAGS_REPLACE, &o);
 	close(old_fd);
 	if (err)
 		return err;
@@ -397,6 +395,22 @@ static int unpin_port_stats(const struct xpan_dp *dp)
 	return 0;
 }
 
+/*
+ * Test hook: XPAN_UPGRADE_ABORT_AFTER=<step> stops the upgrade after that
+ * step (load, swap, flood, learned, counters) as a crash there would, so
+ * tests/integration/test_upgrade.sh can check that the next run completes.
+ */
+static bool stop_after(const char *step)
+{
+	const char *s = getenv("XPAN_UPGRADE_ABORT_AFTER");
+
+	if (!s || strcmp(s, step))
+		return false;
+	pr_warn("upgrade: stopped after step '%s' (XPAN_UPGRADE_ABORT_AFTER is set)\n",
+		step);
+	return true;
+}
+
 int dp_migrate(struct xpan_dp *dp)
 {
 	int missing_maps, failed, old_fd, err;
@@ -409,6 +423,8 @@ int dp_migrate(struct xpan_dp *dp)
 			return err;
 		pr_info("upgrade: new programs loaded and pinned, unchanged maps reused\n");
 	}
+	if (stop_after("load"))
+		return -ECANCELED;
 	dp_close_fds(dp);
 	err = dp_open_pins(dp, &missing_maps);
 	if (err)
@@ -417,11 +433,17 @@ int dp_migrate(struct xpan_dp *dp)
 	failed = swap_programs(dp);
 	if (failed < 0)
 		return failed;
+	if (stop_after("swap"))
+		return -ECANCELED;
 	failed += rewrite_flood(dp);
+	if (stop_after("flood"))
+		return -ECANCELED;
 	err = move_learned(dp);
 	if (err < 0)
 		return err;
 	failed += err;
+	if (stop_after("learned"))
+		return -ECANCELED;
 
 	old_fd = get_pinned(dp->bpffs, XPAN_MAP_PORT_STATS);
 	if (old_fd >= 0) {
@@ -430,6 +452,8 @@ int dp_migrate(struct xpan_dp *dp)
 		if (err)
 			return err;
 	}
+	if (stop_after("counters"))
+		return -ECANCELED;
 	if (failed) {
 		pr_warn("upgrade: %d steps failed (see above); %s/%s stays pinned so that the next start or 'xpan load' completes the upgrade\n",
 			failed, dp->bpffs, XPAN_MAP_PORT_STATS);

@@ -81,7 +81,7 @@ static void setup_port_missing(void)
 	dp_port_del(0);
 }
 
-/* A slot beyond xpan_port_stats: what a damaged xpan_ports entry holds. */
+/* A slot beyond the slot arrays: what a damaged xpan_ports entry holds. */
 static void setup_slot_out_of_range(void)
 {
 	struct xpan_port p;
@@ -117,9 +117,110 @@ static void check_binding(const char *ip, int port, __u16 flags)
 		     ip);
 }
 
+/* Learned by port 0: in xpan_learned, never in xpan_bindings. */
+static void check_learned(const char *ip, __u32 count)
+{
+	struct xpan_learned l;
+	struct xpan_binding b;
+	struct xpan_port_rt rt;
+
+	cr_assert(dp_learned_get(10, ip, &l), "xpan_learned has VLAN 10 %s",
+		  ip);
+	cr_assert_arr_eq(l.mac, dp_port_mac[0], 6, "learned %s MAC", ip);
+	cr_assert_eq(l.flags, XPAN_BIND_F_LEARNED, "learned %s flags", ip);
+	cr_assert_eq(l.ifindex, (__u32)dp.ifindex[0], "learned %s ifindex", ip);
+	cr_assert_eq(l.slot, dp_port_slot[0], "learned %s slot", ip);
+	cr_assert_gt(l.last_seen, 0, "learned %s last_seen", ip);
+	cr_assert(!dp_binding_get(10, ip, &b),
+		  "%s is not learned into xpan_bindings", ip);
+	dp_rt_get(0, &rt);
+	cr_assert_eq(rt.learned, count, "port 0's learn count");
+}
+
 static void check_learned_new(void)
 {
-	check_binding("10.10.0.50", 0, XPAN_BIND_F_LEARNED);
+	check_learned("10.10.0.50", 1);
+}
+
+static void check_nothing_learned(void)
+{
+	struct xpan_learned l;
+	struct xpan_port_rt rt;
+
+	cr_assert(!dp_learned_get(10, "10.10.0.50", &l),
+		  "10.10.0.50 not learned");
+	dp_rt_get(0, &rt);
+	cr_assert_eq(rt.learned, 0, "port 0's learn count stays 0");
+}
+
+/* Port 0 may learn up to 4 addresses. */
+static void setup_learning(void)
+{
+	dp_guard_set(0, 4, 0, 0);
+}
+
+/* Port 0 at its quota of 2 (entries elsewhere in the table). */
+static void setup_quota_full(void)
+{
+	struct xpan_port_rt rt = { .learned = 2 };
+
+	dp_guard_set(0, 2, 0, 0);
+	dp_rt_set(0, &rt);
+}
+
+static void check_quota_kept(void)
+{
+	struct xpan_learned l;
+	struct xpan_port_rt rt;
+
+	cr_assert(!dp_learned_get(10, "10.10.0.50", &l),
+		  "10.10.0.50 not learned past the quota");
+	dp_rt_get(0, &rt);
+	cr_assert_eq(rt.learned, 2, "learn count stays at the quota");
+}
+
+/* 10.10.0.50 learned by port 3, same VLAN; port 0 may learn. */
+static void setup_learned_by_p3(void)
+{
+	dp_guard_set(0, 4, 0, 0);
+	dp_learned_put(3, "10.10.0.50", dp_now_ns());
+}
+
+static void check_p3_keeps_it(void)
+{
+	struct xpan_learned l;
+	struct xpan_port_rt rt;
+
+	cr_assert(dp_learned_get(10, "10.10.0.50", &l), "entry still there");
+	cr_assert_eq(l.ifindex, (__u32)dp.ifindex[3],
+		     "10.10.0.50 stays port 3's");
+	cr_assert_arr_eq(l.mac, dp_port_mac[3], 6, "with port 3's MAC");
+	dp_rt_get(0, &rt);
+	cr_assert_eq(rt.learned, 0, "port 0 took no quota");
+}
+
+/* 10.10.0.50 learned by port 0 itself, long ago (last_seen 1 ns). */
+static void setup_learned_old(void)
+{
+	dp_learned_put(0, "10.10.0.50", 1);
+}
+
+static void check_refreshed(void)
+{
+	struct xpan_learned l;
+
+	cr_assert(dp_learned_get(10, "10.10.0.50", &l), "entry still there");
+	cr_assert_gt(l.last_seen, 1, "last_seen refreshed");
+	cr_assert_eq(l.ifindex, (__u32)dp.ifindex[0], "still port 0's");
+}
+
+/* Storm budget used up: the next flood conforms 10 s from now. */
+static void setup_storm_spent(void)
+{
+	struct xpan_port_rt rt = { .flood_tat = dp_now_ns() + 10000000000ULL };
+
+	dp_guard_set(0, 0, 1000, 1);
+	dp_rt_set(0, &rt);
 }
 
 static void check_static_kept(void)
@@ -145,7 +246,7 @@ static const struct dp_case cases[] = {
 	  uni_p1, sizeof(uni_p1), .want = W_REDIRECT, .to = 1,
 	  .d = { .fwd_unicast = 1 } },
 	{ "unicast IPv6 same VLAN redirected",
-	  FRAME(ETH_IP6(MAC_P3, MAC_P0), IP6_UDP(IP6_P3), UDP_DPT),
+	  FRAME(ETH_IP6(MAC_P3, MAC_P0), IP6_UDP(IP6_LL_P0, IP6_P3), UDP_DPT),
 	  .want = W_REDIRECT, .to = 3, .d = { .fwd_unicast = 1 } },
 	{ "unicast IPv4 with options (ihl 6) redirected",
 	  FRAME(ETH_IP4(MAC_P1, MAC_P0), 0x46, 0, 0, 0x24, 0, 0, 0x40, 0,
@@ -178,7 +279,7 @@ static const struct dp_case cases[] = {
 		UDP_DPT),
 	  .want = W_FLOOD, .d = { .flooded = 1 } },
 	{ "IPv6 multicast flooded to the VLAN only",
-	  FRAME(ETH_IP6(MAC_V6_ALLNODES, MAC_P0), IP6_UDP(IP6_ALLNODES),
+	  FRAME(ETH_IP6(MAC_V6_ALLNODES, MAC_P0), IP6_UDP(IP6_LL_P0, IP6_ALLNODES),
 		UDP_DPT),
 	  .want = W_FLOOD, .d = { .flooded = 1 } },
 	{ "ARP request for a known IP answered from the bindings",
@@ -214,13 +315,114 @@ static const struct dp_case cases[] = {
 	{ "gratuitous ARP for a new IP flooded and learned",
 	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
 		ARP(1, MAC_P0, IP_NEW, MAC_ZERO, IP_NEW), PAD18),
+	  .setup = setup_learning,
 	  .want = W_FLOOD, .d = { .flooded = 1, .learned = 1 },
 	  .check = check_learned_new },
-	{ "ARP claiming another node's static IP does not overwrite it",
+	{ "gratuitous ARP for a new IP, learning off: spoofed_ip",
+	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, IP_NEW, MAC_ZERO, IP_NEW), PAD18),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
+	  .check = check_nothing_learned },
+	{ "ARP claiming another node's static IP dropped as spoofed_ip",
 	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
 		ARP(1, MAC_P0, IP_P1, MAC_ZERO, IP_P1), PAD18),
-	  .want = W_FLOOD, .d = { .flooded = 1 },
+	  .setup = setup_learning,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
 	  .check = check_static_kept },
+	{ "ARP request with a sender another port learned dropped",
+	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, IP_NEW, MAC_ZERO, IP_P1), PAD18),
+	  .setup = setup_learned_by_p3,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
+	  .check = check_p3_keeps_it },
+	{ "ARP request for an address another port learned answered",
+	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, IP_P0, MAC_ZERO, IP_NEW), PAD18),
+	  .setup = setup_learned_by_p3,
+	  .want = W_TX,
+	  .out = FRAME(ETH_ARP(MAC_P0, MAC_P3),
+		       ARP(2, MAC_P3, IP_NEW, MAC_P0, IP_P0), PAD18),
+	  .d = { .arp_replies = 1 } },
+	{ "ARP for an unknown IP over the storm limit dropped as storm",
+	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, IP_P0, MAC_ZERO, IP_UNKNOWN), PAD18),
+	  .setup = setup_storm_spent,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_STORM } },
+	{ "ARP for a known IP over the storm limit still answered",
+	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, IP_P0, MAC_ZERO, IP_P1), PAD18),
+	  .setup = setup_storm_spent,
+	  .want = W_TX,
+	  .out = FRAME(ETH_ARP(MAC_P0, MAC_P1),
+		       ARP(2, MAC_P1, IP_P1, MAC_P0, IP_P0), PAD18),
+	  .d = { .arp_replies = 1 } },
+	{ "IPv4 broadcast over the storm limit dropped as storm",
+	  FRAME(ETH_IP4(MAC_BCAST, MAC_P0), IP4_UDP(IP_P0, IP_BCAST10),
+		UDP_DPT),
+	  .setup = setup_storm_spent,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_STORM } },
+	{ "IPv6 multicast over the storm limit dropped as storm",
+	  FRAME(ETH_IP6(MAC_V6_ALLNODES, MAC_P0),
+		IP6_UDP(IP6_LL_P0, IP6_ALLNODES), UDP_DPT),
+	  .setup = setup_storm_spent,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_STORM } },
+	{ "unicast over the storm limit forwarded (not a flood)",
+	  uni_p1, sizeof(uni_p1), .setup = setup_storm_spent,
+	  .want = W_REDIRECT, .to = 1, .d = { .fwd_unicast = 1 } },
+	{ "IPv4 source of another port's static address: spoofed_ip",
+	  FRAME(ETH_IP4(MAC_P3, MAC_P0), IP4_UDP(IP_P1, IP_NEW), UDP_DPT),
+	  .setup = setup_learning,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
+	  .check = check_static_kept },
+	{ "IPv4 source of another VLAN's static address: spoofed_ip",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_P2, IP_P1), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP } },
+	{ "IPv4 unbound source, learning off: spoofed_ip, nothing learned",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_NEW, IP_P1), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
+	  .check = check_nothing_learned },
+	{ "IPv4 unbound source within the quota learned and forwarded",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_NEW, IP_P1), UDP_DPT),
+	  .setup = setup_learning,
+	  .want = W_REDIRECT, .to = 1, .d = { .fwd_unicast = 1, .learned = 1 },
+	  .check = check_learned_new },
+	{ "IPv4 unbound source past the quota: learn_quota, count stays",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_NEW, IP_P1), UDP_DPT),
+	  .setup = setup_quota_full,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_LEARN_QUOTA },
+	  .check = check_quota_kept },
+	{ "IPv4 source another port learned: spoofed_ip, not taken over",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_NEW, IP_P1), UDP_DPT),
+	  .setup = setup_learned_by_p3,
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP },
+	  .check = check_p3_keeps_it },
+	{ "IPv4 source learned by this port forwarded, last_seen refreshed",
+	  FRAME(ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_NEW, IP_P1), UDP_DPT),
+	  .setup = setup_learned_old,
+	  .want = W_REDIRECT, .to = 1, .d = { .fwd_unicast = 1 },
+	  .check = check_refreshed },
+	{ "IPv4 from 0.0.0.0 (DHCP discover) flooded",
+	  FRAME(ETH_IP4(MAC_BCAST, MAC_P0),
+		IP4_UDP(IP_ANY, IP_BCAST), UDP_DPT),
+	  .want = W_FLOOD, .d = { .flooded = 1 } },
+	{ "IPv6 from :: (duplicate address detection) flooded",
+	  FRAME(ETH_IP6(MAC_V6_ALLNODES, MAC_P0),
+		IP6_UDP(IP6_ANY, IP6_ALLNODES), UDP_DPT),
+	  .want = W_FLOOD, .d = { .flooded = 1 } },
+	{ "IPv6 from another port's link-local address: spoofed_ip",
+	  FRAME(ETH_IP6(MAC_P3, MAC_P0), IP6_UDP(IP6_LL_P1, IP6_P3), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP } },
+	{ "IPv6 from fe80::1 (not the port's EUI-64): spoofed_ip",
+	  FRAME(ETH_IP6(MAC_V6_ALLNODES, MAC_P0),
+		IP6_UDP(IP6_P3, IP6_ALLNODES), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP } },
+	{ "IPv6 from the EUI-64 without the u/l flip: spoofed_ip",
+	  FRAME(ETH_IP6(MAC_P3, MAC_P0),
+		IP6_UDP(IP6_LL_P0_NOFLIP, IP6_P3), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP } },
+	{ "IPv6 from a global address (none configurable yet): spoofed_ip",
+	  FRAME(ETH_IP6(MAC_P3, MAC_P0), IP6_UDP(IP6_GLOBAL, IP6_P3), UDP_DPT),
+	  .want = W_DROP, .d = { .drop = XPAN_DROP_SPOOFED_IP } },
 	{ "ARP with a forged sender MAC dropped",
 	  FRAME(ETH_ARP(MAC_BCAST, MAC_P0),
 		ARP(1, MAC_P1, IP_P1, MAC_ZERO, IP_P0), PAD18),
@@ -314,38 +516,41 @@ static const char *hook_name(enum dp_hook hook)
 	return hook == DP_XDP ? "xdp" : "tc";
 }
 
+/* Every counter index, by enum xpan_counter: what this case must add. */
+static __u64 want_delta(const struct dp_case *c, enum dp_hook hook,
+			unsigned int k, __u64 filtered, bool live)
+{
+	switch (k) {
+	case XPAN_CNT_RX_PACKETS: return 1;
+	case XPAN_CNT_RX_BYTES:
+		return c->len - (hook == DP_TC && c->tagged && live ? 4 : 0);
+	case XPAN_CNT_FWD_UNICAST: return c->d.fwd_unicast;
+	case XPAN_CNT_FLOODED: return c->d.flooded;
+	case XPAN_CNT_ARP_REPLIES: return c->d.arp_replies;
+	case XPAN_CNT_LEARNED: return c->d.learned;
+	case XPAN_CNT_DROP(XPAN_DROP_FLOOD_FILTER): return filtered;
+	}
+	if (c->d.drop != XPAN_DROP_NONE && k == XPAN_CNT_DROP(c->d.drop))
+		return 1;
+	return 0;
+}
+
 static void check_delta(const struct dp_case *c, enum dp_hook hook,
-			const struct xpan_port_stats *a,
-			const struct xpan_port_stats *b, __u64 filtered,
+			const struct xpan_port_counters *a,
+			const struct xpan_port_counters *b, __u64 filtered,
 			const char *phase)
 {
 	const char *h = hook_name(hook);
 	bool live = !strcmp(phase, "live");
-	int r;
+	unsigned int k;
 
 	if (c->no_stats)
 		return;
-	cr_assert_eq(b->rx_packets - a->rx_packets, 1, "[%s %s] %s: rx_packets",
-		     h, phase, c->name);
-	cr_assert_eq(b->rx_bytes - a->rx_bytes,
-		     c->len - (hook == DP_TC && c->tagged && live ? 4 : 0),
-		     "[%s %s] %s: rx_bytes", h, phase, c->name);
-	cr_assert_eq(b->fwd_unicast - a->fwd_unicast, c->d.fwd_unicast,
-		     "[%s %s] %s: fwd_unicast", h, phase, c->name);
-	cr_assert_eq(b->flooded - a->flooded, c->d.flooded,
-		     "[%s %s] %s: flooded", h, phase, c->name);
-	cr_assert_eq(b->arp_replies - a->arp_replies, c->d.arp_replies,
-		     "[%s %s] %s: arp_replies", h, phase, c->name);
-	cr_assert_eq(b->learned - a->learned, c->d.learned,
-		     "[%s %s] %s: learned", h, phase, c->name);
-	for (r = 1; r < XPAN_DROP_MAX; r++) {
-		__u64 want = r == (int)c->d.drop ? 1 : 0;
-
-		if (r == XPAN_DROP_FLOOD_FILTER)
-			want = filtered;
-		cr_assert_eq(b->drops[r] - a->drops[r], want,
-			     "[%s %s] %s: drops[%d]", h, phase, c->name, r);
-	}
+	for (k = 0; k < XPAN_CNT_SLOTS; k++)
+		cr_assert_eq(b->v[k] - a->v[k],
+			     want_delta(c, hook, k, filtered, live),
+			     "[%s %s] %s: counter %u%s", h, phase, c->name, k,
+			     k >= XPAN_CNT_DROP_BASE ? " (a drop reason)" : "");
 }
 
 /* Which peers must receive a frame for this case. */
@@ -385,7 +590,7 @@ static void check_deliveries(const struct dp_case *c, enum dp_hook hook,
 
 static void run_case(const struct dp_case *c, enum dp_hook hook)
 {
-	struct xpan_port_stats before, after;
+	struct xpan_port_counters before, after;
 	__u8 out[4096];
 	__u32 out_len = sizeof(out), retval = ~0U;
 	const __u8 *want_out = c->out ? c->out : c->in;
@@ -432,7 +637,7 @@ static void run_case(const struct dp_case *c, enum dp_hook hook)
 
 static void live_case(const struct dp_case *c, enum dp_hook hook)
 {
-	struct xpan_port_stats before, after;
+	struct xpan_port_counters before, after;
 	const char *h = hook_name(hook);
 	__u64 filtered = 0;
 	int err;
@@ -445,7 +650,7 @@ static void live_case(const struct dp_case *c, enum dp_hook hook)
 	err = dp_sock_send(0, c->in, c->len);
 	cr_assert_eq(err, 0, "[%s live] %s: send from dpt0p: %s", h, c->name,
 		     strerror(-err));
-	cr_assert(dp_wait_rx(0, before.rx_packets),
+	cr_assert(dp_wait_rx(0, before.v[XPAN_CNT_RX_PACKETS]),
 		  "[%s live] %s: program counted the frame", h, c->name);
 	check_deliveries(c, hook, receivers(c), "live");
 	/* XDP floods to every devmap port; the egress filter drops dpt2's copy. */

@@ -212,10 +212,16 @@ static void load_objects(void)
 	dp.bindings_fd = bpf_map__fd(dp.tc->maps.xpan_bindings);
 	dp.vlans_fd = bpf_map__fd(dp.tc->maps.xpan_vlans);
 	dp.flood_fd = bpf_map__fd(dp.tc->maps.xpan_flood);
-	dp.stats_fd = bpf_map__fd(dp.tc->maps.xpan_port_stats);
-	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_port_stats)),
+	dp.stats_fd = bpf_map__fd(dp.tc->maps.xpan_counters);
+	dp.learned_fd = bpf_map__fd(dp.tc->maps.xpan_learned);
+	dp.guard_fd = bpf_map__fd(dp.tc->maps.xpan_port_guard);
+	dp.rt_fd = bpf_map__fd(dp.tc->maps.xpan_port_rt);
+	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_counters)),
 		     map_id(dp.stats_fd),
-		     "TC and XDP objects share xpan_port_stats");
+		     "TC and XDP objects share xpan_counters");
+	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_port_rt)),
+		     map_id(dp.rt_fd),
+		     "TC and XDP objects share xpan_port_rt");
 }
 
 static void binding_key(struct xpan_binding_key *key, __u16 vlan,
@@ -252,53 +258,62 @@ void dp_port_del(int port)
 static size_t stats_size(void)
 {
 	return (size_t)libbpf_num_possible_cpus() *
-	       sizeof(struct xpan_port_stats);
+	       sizeof(struct xpan_port_counters);
 }
 
-/* What ctrld does when it gives a port its slot. */
+/* What ctrld does when it gives a port its slot: counters, runtime state
+ * and limits all zero (no learning, no storm limit). */
 static void stats_zero(int port)
 {
-	struct xpan_port_stats *zero = calloc(1, stats_size());
+	struct xpan_port_counters *zero = calloc(1, stats_size());
+	struct xpan_port_guard g = { 0 };
+	struct xpan_port_rt rt = { 0 };
 	__u32 key = dp_port_slot[port];
 
 	cr_assert_not_null(zero, "calloc");
 	cr_assert_eq(bpf_map_update_elem(dp.stats_fd, &key, zero, BPF_ANY), 0,
-		     "zero xpan_port_stats[%u] (port %d): %s", key, port,
+		     "zero xpan_counters[%u] (port %d): %s", key, port,
 		     strerror(errno));
 	free(zero);
+	cr_assert_eq(bpf_map_update_elem(dp.guard_fd, &key, &g, BPF_ANY), 0,
+		     "zero xpan_port_guard[%u]: %s", key, strerror(errno));
+	cr_assert_eq(bpf_map_update_elem(dp.rt_fd, &key, &rt, BPF_ANY), 0,
+		     "zero xpan_port_rt[%u]: %s", key, strerror(errno));
 }
 
-void dp_stats_read_slot(__u32 slot, struct xpan_port_stats *sum)
+void dp_stats_read_slot(__u32 slot, struct xpan_port_counters *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, r;
-	struct xpan_port_stats *v = malloc(stats_size());
+	int ncpu = libbpf_num_possible_cpus(), c, k;
+	struct xpan_port_counters *v = malloc(stats_size());
 
 	cr_assert_not_null(v, "malloc");
 	memset(sum, 0, sizeof(*sum));
 	cr_assert_eq(bpf_map_lookup_elem(dp.stats_fd, &slot, v), 0,
-		     "read xpan_port_stats[%u]: %s", slot, strerror(errno));
-	for (c = 0; c < ncpu; c++) {
-		sum->rx_packets += v[c].rx_packets;
-		sum->rx_bytes += v[c].rx_bytes;
-		sum->fwd_unicast += v[c].fwd_unicast;
-		sum->flooded += v[c].flooded;
-		sum->arp_replies += v[c].arp_replies;
-		sum->learned += v[c].learned;
-		for (r = 0; r < XPAN_DROP_MAX; r++)
-			sum->drops[r] += v[c].drops[r];
-	}
+		     "read xpan_counters[%u]: %s", slot, strerror(errno));
+	for (c = 0; c < ncpu; c++)
+		for (k = 0; k < XPAN_CNT_SLOTS; k++)
+			sum->v[k] += v[c].v[k];
 	free(v);
 }
 
-void dp_stats_read(int port, struct xpan_port_stats *sum)
+void dp_stats_read(int port, struct xpan_port_counters *sum)
 {
 	dp_stats_read_slot(dp_port_slot[port], sum);
 }
 
+__u64 dp_stat(int port, unsigned int idx)
+{
+	struct xpan_port_counters s;
+
+	cr_assert_lt(idx, XPAN_CNT_SLOTS, "counter index %u", idx);
+	dp_stats_read(port, &s);
+	return s.v[idx];
+}
+
 int dp_stats_nonzero_slot(void)
 {
-	static const struct xpan_port_stats zero;
-	struct xpan_port_stats s;
+	static const struct xpan_port_counters zero;
+	struct xpan_port_counters s;
 	__u32 slot;
 
 	for (slot = 0; slot < XPAN_MAX_PORTS; slot++) {
@@ -307,6 +322,69 @@ int dp_stats_nonzero_slot(void)
 			return (int)slot;
 	}
 	return -1;
+}
+
+bool dp_learned_get(__u16 vlan, const char *ip, struct xpan_learned *out)
+{
+	struct xpan_binding_key key;
+
+	binding_key(&key, vlan, ip);
+	return bpf_map_lookup_elem(dp.learned_fd, &key, out) == 0;
+}
+
+void dp_learned_put(int port, const char *ip, __u64 last_seen)
+{
+	struct xpan_binding_key key;
+	struct xpan_learned l = {
+		.flags = XPAN_BIND_F_LEARNED,
+		.ifindex = dp.ifindex[port],
+		.slot = dp_port_slot[port],
+		.last_seen = last_seen,
+	};
+
+	binding_key(&key, port_vlan[port], ip);
+	memcpy(l.mac, dp_port_mac[port], 6);
+	cr_assert_eq(bpf_map_update_elem(dp.learned_fd, &key, &l, BPF_ANY), 0,
+		     "put xpan_learned %s for port %d: %s", ip, port,
+		     strerror(errno));
+}
+
+void dp_guard_set(int port, __u32 max_learned, __u32 flood_pps,
+		  __u32 flood_burst)
+{
+	struct xpan_port_guard g = {
+		.max_learned = max_learned,
+		.flood_pps = flood_pps,
+		.flood_burst = flood_burst,
+	};
+	__u32 key = dp_port_slot[port];
+
+	cr_assert_eq(bpf_map_update_elem(dp.guard_fd, &key, &g, BPF_ANY), 0,
+		     "set xpan_port_guard[%u]: %s", key, strerror(errno));
+}
+
+void dp_rt_get(int port, struct xpan_port_rt *rt)
+{
+	__u32 key = dp_port_slot[port];
+
+	cr_assert_eq(bpf_map_lookup_elem(dp.rt_fd, &key, rt), 0,
+		     "read xpan_port_rt[%u]: %s", key, strerror(errno));
+}
+
+void dp_rt_set(int port, const struct xpan_port_rt *rt)
+{
+	__u32 key = dp_port_slot[port];
+
+	cr_assert_eq(bpf_map_update_elem(dp.rt_fd, &key, rt, BPF_ANY), 0,
+		     "set xpan_port_rt[%u]: %s", key, strerror(errno));
+}
+
+__u64 dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out)
@@ -583,11 +661,9 @@ int dp_sock_pending(int port)
 bool dp_wait_rx(int port, __u64 before)
 {
 	long long deadline = now_ms() + DP_WAIT_MS;
-	struct xpan_port_stats s;
 
 	for (;;) {
-		dp_stats_read(port, &s);
-		if (s.rx_packets != before)
+		if (dp_stat(port, XPAN_CNT_RX_PACKETS) != before)
 			return true;
 		if (now_ms() > deadline)
 			return false;

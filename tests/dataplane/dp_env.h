@@ -37,6 +37,7 @@ struct dp_env {
 	int sock[DP_NPORTS];		/* AF_PACKET on each peer */
 	int pass_fd;			/* XDP_PASS program on the peers */
 	int ports_fd, macs_fd, bindings_fd, vlans_fd, flood_fd, stats_fd;
+	int learned_fd, guard_fd, rt_fd;
 };
 
 extern struct dp_env dp;
@@ -59,11 +60,23 @@ void dp_fill_maps(bool flood);
 void dp_port_set(int port, __u32 flags);
 void dp_port_del(int port);
 /* Counters of a port (through dp_port_slot) or of any slot, summed. */
-void dp_stats_read(int port, struct xpan_port_stats *sum);
-void dp_stats_read_slot(__u32 slot, struct xpan_port_stats *sum);
+void dp_stats_read(int port, struct xpan_port_counters *sum);
+void dp_stats_read_slot(__u32 slot, struct xpan_port_counters *sum);
+/* Counter idx (enum xpan_counter) of a port, summed over CPUs. */
+__u64 dp_stat(int port, unsigned int idx);
 /* First slot with any non-zero counter, -1 when all are zero. */
 int dp_stats_nonzero_slot(void);
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out);
+bool dp_learned_get(__u16 vlan, const char *ip, struct xpan_learned *out);
+/* An xpan_learned entry for ip in port's VLAN, as if port had learned it. */
+void dp_learned_put(int port, const char *ip, __u64 last_seen);
+/* xpan_port_guard and xpan_port_rt of a port's slot. */
+void dp_guard_set(int port, __u32 max_learned, __u32 flood_pps,
+		  __u32 flood_burst);
+void dp_rt_get(int port, struct xpan_port_rt *rt);
+void dp_rt_set(int port, const struct xpan_port_rt *rt);
+/* bpf_ktime_get_ns()'s clock. */
+__u64 dp_now_ns(void);
 
 /* BPF_PROG_TEST_RUN of xpan_port_in with port's ifindex as ingress. */
 int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,

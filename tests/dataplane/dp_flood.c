@@ -35,7 +35,7 @@ static const __u8 bcast_from_p2[] = {
 
 static void flood_alone(enum dp_hook hook, __u64 filtered)
 {
-	struct xpan_port_stats a, b;
+	struct xpan_port_counters a, b;
 	int p;
 
 	dp_attach(hook, 2);
@@ -43,13 +43,14 @@ static void flood_alone(enum dp_hook hook, __u64 filtered)
 	dp_stats_read(2, &a);
 	cr_assert_eq(dp_sock_send(2, bcast_from_p2, sizeof(bcast_from_p2)), 0,
 		     "send broadcast from dpt2p");
-	cr_assert(dp_wait_rx(2, a.rx_packets), "program counted the frame");
+	cr_assert(dp_wait_rx(2, a.v[XPAN_CNT_RX_PACKETS]), "program counted the frame");
 	dp_stats_read(2, &b);
-	cr_assert_eq(b.flooded - a.flooded, 1, "flooded");
-	cr_assert_eq(b.drops[XPAN_DROP_FLOOD_FILTER] -
-		     a.drops[XPAN_DROP_FLOOD_FILTER], filtered,
+	cr_assert_eq(b.v[XPAN_CNT_FLOODED] - a.v[XPAN_CNT_FLOODED], 1, "flooded");
+	cr_assert_eq(b.v[XPAN_CNT_DROP(XPAN_DROP_FLOOD_FILTER)] -
+		     a.v[XPAN_CNT_DROP(XPAN_DROP_FLOOD_FILTER)], filtered,
 		     "copies stopped by the egress filter");
-	cr_assert_eq(b.drops[XPAN_DROP_REDIRECT] - a.drops[XPAN_DROP_REDIRECT],
+	cr_assert_eq(b.v[XPAN_CNT_DROP(XPAN_DROP_REDIRECT)] -
+		     a.v[XPAN_CNT_DROP(XPAN_DROP_REDIRECT)],
 		     0, "no failed clones");
 	for (p = 0; p < DP_NPORTS; p++)
 		cr_assert_eq(dp_sock_pending(p), 0, "nothing on dpt%dp", p);
@@ -92,7 +93,7 @@ static const __u8 bcast_from_p0[] = {
  */
 static void xdp_flood_to_mixed_vlan(void)
 {
-	struct xpan_port_stats a, b;
+	struct xpan_port_counters a, b;
 
 	dp_sock_drain();
 	dp_stats_read(0, &a);
@@ -107,9 +108,9 @@ static void xdp_flood_to_mixed_vlan(void)
 		     "the TC-mode port of VLAN 20 (dpt2p) gets nothing");
 	cr_assert_eq(dp_sock_pending(0), 0, "nothing back to the sender");
 	dp_stats_read(0, &b);
-	cr_assert_eq(b.flooded - a.flooded, 1, "flooded");
-	cr_assert_eq(b.drops[XPAN_DROP_FLOOD_FILTER] -
-		     a.drops[XPAN_DROP_FLOOD_FILTER], 1,
+	cr_assert_eq(b.v[XPAN_CNT_FLOODED] - a.v[XPAN_CNT_FLOODED], 1, "flooded");
+	cr_assert_eq(b.v[XPAN_CNT_DROP(XPAN_DROP_FLOOD_FILTER)] -
+		     a.v[XPAN_CNT_DROP(XPAN_DROP_FLOOD_FILTER)], 1,
 		     "only VLAN 20's copy stopped by the egress filter");
 }
 
@@ -164,7 +165,10 @@ Test(dp_flood, lib_attach_puts_tc_ports_into_xpan_flood, .init = dp_setup,
 	dp.bindings_fd = m->bindings;
 	dp.vlans_fd = m->vlans;
 	dp.flood_fd = m->flood;
-	dp.stats_fd = m->port_stats;
+	dp.stats_fd = m->counters;
+	dp.learned_fd = m->learned;
+	dp.guard_fd = m->guard;
+	dp.rt_fd = m->port_rt;
 	dp_fill_maps(false);
 	for (i = 0; i < DP_NPORTS; i++) {
 		err = xpan_dp_attach(lib_dp, dp.ifindex[i], mode[i]);

@@ -29,7 +29,7 @@ static void run_frags(__u32 linear)
 		.ingress_ifindex = dp.ifindex[0],
 		.data_end = linear,
 	};
-	struct xpan_port_stats a, b;
+	struct xpan_port_counters a, b;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = sizeof(frame), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
@@ -46,11 +46,11 @@ static void run_frags(__u32 linear)
 		     FRAGS_LEN, linear, strerror(errno));
 	cr_assert_eq(opts.retval, XDP_REDIRECT, "unicast redirected");
 	dp_stats_read(0, &b);
-	cr_assert_eq(b.rx_packets - a.rx_packets, 1, "rx_packets");
-	cr_assert_eq(b.rx_bytes - a.rx_bytes, FRAGS_LEN,
+	cr_assert_eq(b.v[XPAN_CNT_RX_PACKETS] - a.v[XPAN_CNT_RX_PACKETS], 1, "rx_packets");
+	cr_assert_eq(b.v[XPAN_CNT_RX_BYTES] - a.v[XPAN_CNT_RX_BYTES], FRAGS_LEN,
 		     "rx_bytes counts fragments too (first buffer %u bytes)",
 		     linear);
-	cr_assert_eq(b.fwd_unicast - a.fwd_unicast, 1, "fwd_unicast");
+	cr_assert_eq(b.v[XPAN_CNT_FWD_UNICAST] - a.v[XPAN_CNT_FWD_UNICAST], 1, "fwd_unicast");
 }
 
 Test(dp_frags, xdp_short_first_buffer_counts_whole_frame,

@@ -27,22 +27,22 @@ static const __u8 uni_p1_to_p0[] = {
 /* What port 0 (one frame) and port 1 (two frames) must have counted. */
 static void check_own_slots(const char *h)
 {
-	static const struct xpan_port_stats zero;
-	struct xpan_port_stats s;
+	static const struct xpan_port_counters zero;
+	struct xpan_port_counters s;
 	__u32 slot;
 
 	dp_stats_read(0, &s);
-	cr_assert_eq(s.rx_packets, 1, "[%s] port 0 rx_packets in slot %u", h,
+	cr_assert_eq(s.v[XPAN_CNT_RX_PACKETS], 1, "[%s] port 0 rx_packets in slot %u", h,
 		     dp_port_slot[0]);
-	cr_assert_eq(s.rx_bytes, sizeof(uni_p0_to_p1), "[%s] port 0 rx_bytes",
+	cr_assert_eq(s.v[XPAN_CNT_RX_BYTES], sizeof(uni_p0_to_p1), "[%s] port 0 rx_bytes",
 		     h);
-	cr_assert_eq(s.fwd_unicast, 1, "[%s] port 0 fwd_unicast", h);
+	cr_assert_eq(s.v[XPAN_CNT_FWD_UNICAST], 1, "[%s] port 0 fwd_unicast", h);
 	dp_stats_read(1, &s);
-	cr_assert_eq(s.rx_packets, 2, "[%s] port 1 rx_packets in slot %u", h,
+	cr_assert_eq(s.v[XPAN_CNT_RX_PACKETS], 2, "[%s] port 1 rx_packets in slot %u", h,
 		     dp_port_slot[1]);
-	cr_assert_eq(s.rx_bytes, 2 * sizeof(uni_p1_to_p0),
+	cr_assert_eq(s.v[XPAN_CNT_RX_BYTES], 2 * sizeof(uni_p1_to_p0),
 		     "[%s] port 1 rx_bytes", h);
-	cr_assert_eq(s.fwd_unicast, 2, "[%s] port 1 fwd_unicast", h);
+	cr_assert_eq(s.v[XPAN_CNT_FWD_UNICAST], 2, "[%s] port 1 fwd_unicast", h);
 	for (slot = 0; slot < XPAN_MAX_PORTS; slot++) {
 		if (slot == dp_port_slot[0] || slot == dp_port_slot[1])
 			continue;

@@ -6,7 +6,7 @@
 # bpftool sees BTF field names, and `xpan unload` leaves no pin, program,
 # filter or qdisc behind. Map contents are ctrld's job, so this test
 # writes xpan_ports entries (with counter slots) and zeroes their
-# xpan_port_stats slots with bpftool the way ctrld would.
+# xpan_counters slots with bpftool the way ctrld would.
 set -u
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -211,10 +211,12 @@ write_config tc xdp
 
 echo "== load"
 check_rc "xpan load -c (a: tc, b: xdp)" 0 "$XPAN" load -c "$CFG"
-for pin in xpan_ports xpan_macs xpan_bindings xpan_vlans xpan_flood xpan_port_stats \
+for pin in xpan_ports xpan_macs xpan_bindings xpan_vlans xpan_flood xpan_learned \
+	xpan_port_guard xpan_port_rt xpan_counters \
 	prog_port_tc prog_port_xdp prog_flood_egress; do
 	check "pinned $pin" test -e "$BPFFS/$pin"
 done
+check_not "no retired xpan_port_stats" test -e "$BPFFS/xpan_port_stats"
 check "a runs xpan_port_in at tc ingress" tc_attached "$A"
 check "a has no XDP program" xdp_clean "$A"
 check "b runs xpan_port_in at xdp" xdp_attached "$B"
@@ -270,16 +272,18 @@ check "status -j: dataplane ok, ctrld not" \
 echo "== stats"
 # Counters are a per-CPU array indexed by the port's slot; ctrld zeroes a
 # slot when it gives it out. The value is sized from the map.
-vsize=$(bpftool -j map show pinned "$BPFFS/xpan_port_stats" | jq .bytes_value)
+vsize=$(bpftool -j map show pinned "$BPFFS/xpan_counters" | jq .bytes_value)
+check "xpan_counters value is 64 counters" test "$vsize" -eq 512
 zero_stats=$(printf '0 %.0s' $(seq 1 "$vsize"))
-check "zero xpan_port_stats[slot of a]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 0) value $zero_stats
-check "zero xpan_port_stats[slot of b]" bpftool map update pinned "$BPFFS/xpan_port_stats" key $(le32 1) value $zero_stats
+check "zero xpan_counters[slot of a]" bpftool map update pinned "$BPFFS/xpan_counters" key $(le32 0) value $zero_stats
+check "zero xpan_counters[slot of b]" bpftool map update pinned "$BPFFS/xpan_counters" key $(le32 1) value $zero_stats
 ip netns exec "$NS" ping -c 2 -i 0.2 -W 1 10.77.0.2 >/dev/null 2>&1
-# rx_packets of one slot summed over CPUs, straight from the map.
+# rx_packets (counter index 0) of one slot summed over CPUs, straight
+# from the map, through its BTF field name.
 slot_rx()
 {
-	bpftool -j map lookup pinned "$BPFFS/xpan_port_stats" key $(le32 "$1") |
-		jq '[.formatted.values[].value.rx_packets] | add'
+	bpftool -j map lookup pinned "$BPFFS/xpan_counters" key $(le32 "$1") |
+		jq '[.formatted.values[].value.v[0]] | add'
 }
 s0=$(slot_rx 0) s1=$(slot_rx 1)
 stats=$("$XPAN" show stats -j --bpffs "$BPFFS")
@@ -295,7 +299,7 @@ check "show stats -j: a's row is slot 0, b's is slot 1 (a: $s0..$s0b, b: $s1..$s
 	 (.[] | select(.ifname == $b) | .rx_packets) as $rb |
 	 $s0 <= $ra and $ra <= $s0b and $s1 <= $rb and $rb <= $s1b' <<<"$stats"
 check "show stats -j: every drop reason by name" \
-	jq -e '.[0].drops | has("malformed") and has("spoofed_src") and has("other_vlan") and (has("none") | not)' <<<"$stats"
+	jq -e '.[0].drops | has("malformed") and has("spoofed_src") and has("other_vlan") and has("spoofed_ip") and has("learn_quota") and has("storm") and (has("none") | not)' <<<"$stats"
 check "show stats (text)" bash -c "'$XPAN' show stats --bpffs '$BPFFS' | grep -q '^$A'"
 
 echo "== switch datapaths (a: xdp, b: tc)"
