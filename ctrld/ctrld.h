@@ -48,6 +48,7 @@ struct ctrld {
 	struct api_conn *conns;		/* API_MAX_CONNS client slots */
 	int sig_fd;
 	int failures;			/* map updates the last reconcile could not do */
+	unsigned long link_events;	/* batches of port link events handled */
 	bool check_only;
 };
 
@@ -116,10 +117,15 @@ long long apiconn_expire(struct ctrld *c, long long now);
 int pinlock_take(const char *bpffs, char *err, size_t errlen);
 
 /* linkwatch.c: RTNLGRP_LINK subscription. */
+enum link_change {
+	LINK_NONE,		/* nothing about a configured port */
+	LINK_STATE,		/* a port's flags/carrier changed */
+	LINK_PORTS,		/* a port appeared, vanished or was remade */
+};
 int linkwatch_open(struct ctrld *c, char *err, size_t errlen);
 int linkwatch_fd(const struct ctrld *c);
-/* Reads pending events; true when one concerns a configured port. */
-bool linkwatch_read(struct ctrld *c);
+/* Reads pending events; the biggest change among them. */
+enum link_change linkwatch_read(struct ctrld *c);
 void linkwatch_close(struct ctrld *c);
 /*
  * Is this dataplane instance's xpan_port_in (the one using our xpan_ports)

@@ -144,6 +144,7 @@ static int event_loop(struct ctrld *c)
 	for (;;) {
 		long long now = ctrld_now_ms(), due;
 		struct learn_sweep ls;
+		enum link_change change;
 		int rc, nconn;
 
 		due = apiconn_expire(c, now);
@@ -169,9 +170,20 @@ static int event_loop(struct ctrld *c)
 			return EXIT_RUNTIME;
 		}
 		/* Drained even when poll did not flag it: cheap, never blocks. */
-		if (linkwatch_read(c)) {
+		change = linkwatch_read(c);
+		if (change != LINK_NONE)
+			c->link_events++;
+		switch (change) {
+		case LINK_PORTS:
 			reapply(c, "link event on a node port");
 			next_retry = ctrld_now_ms() + RETRY_MS;
+			break;
+		case LINK_STATE:
+			pr_debug("link state of a node port changed: reconciling the maps\n");
+			reconcile_maps(c);
+			break;
+		case LINK_NONE:
+			break;
 		}
 		if (pfd[1].revents & POLLIN && handle_signal(c))
 			return 0;

@@ -282,6 +282,23 @@ def cmd_request(sockpath, what):
         out += b
     print(out.decode(errors='replace').strip())
 
+def cmd_api(sockpath, *words):
+    # One API request; prints the body when the answer is "ok".
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(sockpath)
+    c.sendall(' '.join(words).encode() + b'\n')
+    out = b''
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        out += b
+    status, _, body = out.partition(b'\n')
+    if status != b'ok':
+        sys.exit(status.decode(errors='replace'))
+    sys.stdout.write(body.decode())
+
 def cmd_slow(sockpath, count, seconds):
     # Clients that connect and send half a request, then nothing: each
     # holds a connection until the server's read limit ends it, and is
