@@ -47,7 +47,7 @@ struct ctrld {
 	int listen_fd;
 	struct api_conn *conns;		/* API_MAX_CONNS client slots */
 	int sig_fd;
-	int failures;			/* map updates the last reconcile could not do */
+	int failures;			/* updates the last apply could not do */
 	unsigned long link_events;	/* batches of port link events handled */
 	bool check_only;
 };
