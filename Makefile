@@ -64,7 +64,7 @@ DP_MAIN   := $(B)/tests/dp_tests
 MOD_LIBS  = $(foreach m,$(MODULES),$(if $(call mod_srcs,$(m)),$(B)/lib$(m).a))
 MOD_LIBS_ASAN = $(foreach m,$(MODULES),$(if $(call mod_srcs,$(m)),$(B)/asan/lib$(m).a))
 
-.PHONY: all bpf test test-all test-unit test-dataplane test-integration test-storage \
+.PHONY: all bpf test test-all test-unit test-dataplane test-fuzz test-integration test-storage \
 	bench demo demo-down clean install deps
 all: $(BINS) $(BPF_OBJS)
 
@@ -144,13 +144,15 @@ test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
 
-test-all: all $(UNIT_BINS) $(UNIT_ASAN) $(if $(DP_SRCS),$(DP_MAIN))
+test-all: all $(UNIT_BINS) $(UNIT_ASAN) $(if $(DP_SRCS),$(DP_MAIN)) $(FZ_REPLAY)
 	$(Q)bash tests/run-all.sh
 
 test-unit: $(UNIT_BINS) $(UNIT_ASAN)
 	$(Q)bash tests/run-all.sh unit
 test-dataplane: all $(if $(DP_SRCS),$(DP_MAIN))
 	$(Q)bash tests/run-all.sh dataplane
+test-fuzz: $(FZ_REPLAY)
+	$(Q)bash tests/run-all.sh fuzz
 test-integration: all
 	$(Q)bash tests/run-all.sh integration
 test-storage: all

@@ -1,7 +1,8 @@
 # libFuzzer harnesses for xpan-iod's wire-facing code (fuzz/README in
 # docs/bench-storage.md, "Fuzzing"). Built only by `make fuzz`: they need
 # clang's fuzzer runtime (libclang-rt-14-dev), so `make all` / `make test`
-# never touch them. Every iodaemon source but main.c is recompiled here
+# never build these; `make test` replays fuzz/crashes/ through a gcc build
+# of the same harnesses instead (end of this file). Every iodaemon source but main.c is recompiled here
 # with coverage and ASan+UBSan, apart from the regular objects.
 
 FZ_B      := $(B)/fuzz
@@ -49,3 +50,21 @@ fuzz: $(FZ_BINS)
 FUZZ_SECS ?= 60
 fuzz-run: fuzz
 	$(Q)bash fuzz/run.sh $(FUZZ_SECS)
+
+# ---- replay in `make test`: fuzz/crashes/ through every harness ----
+# gcc with ASan+UBSan, linked against the sanitized archives the unit
+# tests already build, and fuzz/replay.c as main(): quick to build, no
+# clang fuzzer runtime. fuzz/replay.sh runs each reproducer through the
+# harness its name prefix selects (conn-, pdu-, scsi-, text-).
+FZ_REPLAY := $(patsubst %,$(B)/fuzz-replay/%,$(FZ_HARNESS))
+
+$(B)/asan/obj/fuzz/%.o: XCFLAGS += -Iiodaemon
+
+$(B)/fuzz-replay/fuzz_%: $(B)/asan/obj/fuzz/fuzz_%.o $(B)/asan/obj/fuzz/replay.o \
+		$(MOD_LIBS_ASAN) $(B)/asan/libxpan.a
+	@mkdir -p $(@D)
+	$(call msg,LD-SAN,$@)
+	$(Q)$(CC) -g $(SAN) $^ $(PKG_LIBS) $(LDLIBS_TESTS) -o $@
+
+.PHONY: fuzz-replay
+fuzz-replay: $(FZ_REPLAY)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,12 +16,20 @@
 #include "session.h"
 #include "stats.h"
 
+/*
+ * A client has XPAN_API_READ_TIMEOUT_MS from accept to send its one
+ * request line of at most XPAN_API_MAX_REQ bytes, as with xpan-ctrld.
+ * The event loop must not block on it, so the line is peeked at until it
+ * is complete (newline, EOF, or too long) and only then read with
+ * lib/api.c's reader, which then never waits.
+ */
 struct ctl_client {
 	struct iod_ev ev;
 	struct iod_ctl *ctl;
+	struct ctl_client *next;
 	int fd;
-	size_t len;
-	char buf[XPAN_API_MAX_REQ];
+	bool draining;		/* answered: discarding input until EOF */
+	uint64_t deadline_ns;
 };
 
 struct iod_ctl {
@@ -28,7 +37,14 @@ struct iod_ctl {
 	struct iod_ev ev;
 	int fd;
 	char path[108];
+	struct ctl_client *clients;
+	unsigned int nclients;
+	uint64_t refused;	/* beyond IOD_CTL_MAX_CLIENTS */
+	uint64_t resume_ns;	/* out of descriptors: accepting paused */
 };
+
+/* As for the portal: no spinning on a listener that cannot accept. */
+#define CTL_PAUSE_NS	(100ull * 1000000)
 
 struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen)
@@ -62,10 +78,14 @@ out_free:
 	return NULL;
 }
 
+static void client_free(struct ctl_client *cl);
+
 void iod_ctl_close(struct iod_ctl *ctl)
 {
 	if (!ctl)
 		return;
+	while (ctl->clients)
+		client_free(ctl->clients);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);
@@ -242,6 +262,85 @@ static void do_pool(struct lun_map *m, FILE *out, bool json)
 	}
 }
 
+/* Connections and what the limits did (docs/storage.md "Limits"). */
+static void do_conns(struct iod_server *s, FILE *out, bool json)
+{
+	const struct iod_config *cfg = s->cfg;
+	struct iscsi_conn *c;
+	struct jsonw *jw = NULL;
+	unsigned int n = 0;
+
+	for (c = s->conns; c; c = c->next)
+		n++;
+	if (json) {
+		jw = jsonw_new(out, false);
+		jsonw_start_object(jw);
+		jsonw_uint_field(jw, "connections", n);
+		jsonw_uint_field(jw, "max_connections", cfg->max_connections);
+		jsonw_uint_field(jw, "max_connections_per_source",
+				 cfg->max_connections_per_source);
+		jsonw_uint_field(jw, "login_timeout", cfg->login_timeout_sec);
+		jsonw_uint_field(jw, "session_buffer", cfg->session_buffer);
+		jsonw_uint_field(jw, "refused_total", s->refused_total);
+		jsonw_uint_field(jw, "refused_source", s->refused_source);
+		jsonw_uint_field(jw, "login_timeouts", s->login_timeouts);
+		jsonw_uint_field(jw, "accept_pauses", s->accept_pauses);
+		jsonw_name(jw, "sessions");
+		jsonw_start_array(jw);
+	} else {
+		fprintf(out, "connections %u (max %u, %u per source), refused %llu at the total and %llu per source, %llu login timeouts (%u s), %llu accept pauses\n",
+			n, cfg->max_connections,
+			cfg->max_connections_per_source,
+			(unsigned long long)s->refused_total,
+			(unsigned long long)s->refused_source,
+			(unsigned long long)s->login_timeouts,
+			cfg->login_timeout_sec,
+			(unsigned long long)s->accept_pauses);
+		fprintf(out, "%-22s %-40s %-9s %12s %6s %6s %10s %8s %6s %6s\n",
+			"PEER", "INITIATOR", "STATE", "BUFFERED", "INFL",
+			"MWAIT", "IGNORED", "IMM_REJ", "TSF", "PAUSED");
+	}
+	for (c = s->conns; c; c = c->next) {
+		const char *state = !c->full_feature ? "login" :
+				    c->discovery ? "discovery" : "normal";
+		unsigned int waiting = 0;
+		struct iscsi_task *t;
+
+		for (t = c->memq_head; t; t = t->memq_next)
+			waiting++;
+
+		if (json) {
+			jsonw_start_object(jw);
+			jsonw_string_field(jw, "peer", c->peer);
+			jsonw_string_field(jw, "initiator", c->initiator);
+			jsonw_string_field(jw, "state", state);
+			jsonw_uint_field(jw, "buffered", c->mem);
+			jsonw_uint_field(jw, "in_flight", c->window_used);
+			jsonw_uint_field(jw, "cmdsn_ignored", c->cmdsn_ignored);
+			jsonw_uint_field(jw, "immediate_rejected",
+					 c->imm_rejected);
+			jsonw_uint_field(jw, "paused", c->parked_count);
+			jsonw_bool_field(jw, "parked", c->parked);
+			jsonw_uint_field(jw, "waiting_for_memory", waiting);
+			jsonw_uint_field(jw, "task_set_full", c->task_set_full);
+			jsonw_end_object(jw);
+			continue;
+		}
+		fprintf(out, "%-22s %-40s %-9s %12llu %6u %6u %10llu %8llu %6llu %6llu\n",
+			c->peer, c->initiator[0] ? c->initiator : "-", state,
+			(unsigned long long)c->mem, c->window_used, waiting,
+			(unsigned long long)c->cmdsn_ignored,
+			(unsigned long long)c->imm_rejected,
+			(unsigned long long)c->task_set_full,
+			(unsigned long long)c->parked_count);
+	}
+	if (json) {
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
+		jsonw_destroy(&jw);
+	}
+}
+
 static int do_move(struct iod_server *s, const char *node,
 		   const char *initiator, FILE *out, char *err, size_t errlen)
 {
@@ -286,7 +385,7 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		a = 1;
 	if (a >= argc) {
 		snprintf(err, errlen,
-			 "empty request; verbs: storage stats|luns|pool [-j], storage move <node> <initiator>, storage rescan");
+			 "empty request; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan");
 		return -1;
 	}
 	if (!strcmp(argv[a], "stats") && argc == a + 1) {
@@ -295,6 +394,10 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 	}
 	if (!strcmp(argv[a], "luns") && argc == a + 1) {
 		do_luns(s, out, json);
+		return 0;
+	}
+	if (!strcmp(argv[a], "conns") && argc == a + 1) {
+		do_conns(s, out, json);
 		return 0;
 	}
 	if (!strcmp(argv[a], "pool") && argc == a + 1) {
@@ -316,89 +419,225 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		return do_move(s, argv[a + 1], argv[a + 2], out, err, errlen);
 	}
 	snprintf(err, errlen,
-		 "unknown request '%s'; verbs: storage stats|luns|pool [-j], storage move <node> <initiator>, storage rescan",
+		 "unknown request '%s'; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan",
 		 line);
 	return -1;
 }
 
 static void client_free(struct ctl_client *cl)
 {
+	struct ctl_client **pp;
+
+	for (pp = &cl->ctl->clients; *pp; pp = &(*pp)->next)
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	cl->ctl->nclients--;
 	epoll_ctl(cl->ctl->srv->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	free(cl);
 }
 
-static void client_answer(struct ctl_client *cl)
+static void set_blocking(int fd, bool on)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, on ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+}
+
+/* Answers and half-closes; what the client still sends is read and
+ * dropped until it closes, so that closing never resets the connection
+ * before the client read the answer. */
+static void client_reply(struct ctl_client *cl, bool ok, const char *body,
+			 size_t len)
+{
+	/* Replies are small: lib/api.c sends them blocking, with a
+	 * timeout, so a client that never reads cannot hold the loop. */
+	set_blocking(cl->fd, true);
+	xpan_api_reply(cl->fd, ok, body, len);
+	set_blocking(cl->fd, false);
+	shutdown(cl->fd, SHUT_WR);
+	cl->draining = true;
+}
+
+static void client_answer(struct ctl_client *cl, const char *req)
 {
 	char err[512], *body = NULL;
 	size_t blen = 0;
 	FILE *out = open_memstream(&body, &blen);
-	int flags;
 
-	if (!out)
+	if (!out) {
+		client_reply(cl, false, "out of memory", 13);
 		return;
-	/* Replies are small: lib/api.c sends them blocking, with a
-	 * timeout, so a client that never reads cannot hold the loop. */
-	flags = fcntl(cl->fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(cl->fd, F_SETFL, flags & ~O_NONBLOCK);
-	if (iod_ctl_exec(cl->ctl->srv, cl->buf, out, err, sizeof(err))) {
+	}
+	if (iod_ctl_exec(cl->ctl->srv, req, out, err, sizeof(err))) {
 		fclose(out);
-		xpan_api_reply(cl->fd, false, err, strlen(err));
+		client_reply(cl, false, err, strlen(err));
 	} else {
 		fclose(out);
-		xpan_api_reply(cl->fd, true, body, blen);
+		client_reply(cl, true, body, blen);
 	}
 	free(body);
 }
 
-void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events)
+static void client_error(struct ctl_client *cl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void client_error(struct ctl_client *cl, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	client_reply(cl, false, msg, strlen(msg));
+}
+
+static void client_accept(struct iod_ctl *ctl)
 {
 	struct ctl_client *cl;
-	char *nl;
-	ssize_t n;
 	int fd;
 
-	if (ev->type == IOD_EV_CTL) {
-		fd = accept4(ctl->fd, NULL, NULL,
-			     SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			return;
-		cl = calloc(1, sizeof(*cl));
-		if (!cl) {
-			close(fd);
-			return;
-		}
-		cl->ev.type = IOD_EV_CTL_CLIENT;
-		cl->ev.ptr = cl;
-		cl->ctl = ctl;
-		cl->fd = fd;
-		if (iod_epoll_add(ctl->srv, fd, EPOLLIN, &cl->ev)) {
-			close(fd);
-			free(cl);
+	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			ctl->resume_ns = iod_now_ns() + CTL_PAUSE_NS;
+			iod_epoll_mod(ctl->srv, ctl->fd, 0, &ctl->ev);
 		}
 		return;
 	}
-	cl = ev->ptr;
-	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+	if (ctl->nclients >= IOD_CTL_MAX_CLIENTS) {
+		if (!ctl->refused++ || !(ctl->refused % 100))
+			pr_warn("control socket: more than %u clients at once, refused (%llu so far)\n",
+				IOD_CTL_MAX_CLIENTS,
+				(unsigned long long)ctl->refused);
+		close(fd);
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		close(fd);
+		return;
+	}
+	cl->ev.type = IOD_EV_CTL_CLIENT;
+	cl->ev.ptr = cl;
+	cl->ctl = ctl;
+	cl->fd = fd;
+	cl->deadline_ns = iod_now_ns() +
+			  XPAN_API_READ_TIMEOUT_MS * 1000000ull;
+	/* edge-triggered: a partial line peeked at stays in the socket
+	 * without waking the loop again until more arrives */
+	if (iod_epoll_add(ctl->srv, fd, EPOLLIN | EPOLLRDHUP | EPOLLET,
+			  &cl->ev)) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	cl->next = ctl->clients;
+	ctl->clients = cl;
+	ctl->nclients++;
+}
+
+static void client_drain(struct ctl_client *cl)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(cl->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		client_free(cl);
+}
+
+static void client_input(struct ctl_client *cl, uint32_t events)
+{
+	char buf[XPAN_API_MAX_REQ + 1];
+	bool eof = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+	ssize_t n;
+	int ret;
+
+	if (cl->draining) {
+		client_drain(cl);
+		return;
+	}
+	n = recv(cl->fd, buf, XPAN_API_MAX_REQ, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) && !eof)
+		return;
+	if (n <= 0) {
+		client_free(cl);	/* gone without a request */
+		return;
+	}
+	if (!memchr(buf, '\n', n) && n < XPAN_API_MAX_REQ && !eof)
+		return;			/* not complete yet */
+	/* complete, too long or ended: the reader returns at once */
+	ret = xpan_api_read_request(cl->fd, buf, sizeof(buf), 100);
+	switch (ret) {
+	case 0:
+		client_answer(cl, buf);
+		break;
+	case -E2BIG:
+		client_error(cl, "request longer than %d bytes, refused",
+			     XPAN_API_MAX_REQ);
+		break;
+	case -EINVAL:
+		client_error(cl, "malformed request: send one line of text");
+		break;
+	case -ETIMEDOUT:
+		client_error(cl, "no request line within %d ms",
+			     XPAN_API_READ_TIMEOUT_MS);
+		break;
+	default:
 		client_free(cl);
 		return;
 	}
-	n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
-	if (n < 0 && errno == EAGAIN)
-		return;
-	if (n <= 0 && !cl->len) {
-		client_free(cl);
-		return;
+	client_drain(cl);
+}
+
+void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events)
+{
+	if (ev->type == IOD_EV_CTL)
+		client_accept(ctl);
+	else
+		client_input(ev->ptr, events);
+}
+
+int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now)
+{
+	struct ctl_client *cl, *n;
+	int ms = -1, t;
+
+	if (!ctl)
+		return -1;
+	if (ctl->resume_ns) {
+		if (now >= ctl->resume_ns) {
+			ctl->resume_ns = 0;
+			iod_epoll_mod(ctl->srv, ctl->fd, EPOLLIN, &ctl->ev);
+		} else {
+			ms = (ctl->resume_ns - now) / 1000000 + 1;
+		}
 	}
-	if (n > 0)
-		cl->len += n;
-	cl->buf[cl->len] = '\0';
-	nl = strchr(cl->buf, '\n');
-	if (!nl && n > 0 && cl->len < sizeof(cl->buf) - 1)
-		return;
-	if (nl)
-		*nl = '\0';
-	client_answer(cl);
-	client_free(cl);
+	for (cl = ctl->clients; cl; cl = n) {
+		n = cl->next;
+		if (now >= cl->deadline_ns) {
+			char buf[4096];
+
+			if (!cl->draining)
+				client_error(cl, "no request line within %d ms",
+					     XPAN_API_READ_TIMEOUT_MS);
+			/* unread input would turn the close into a reset
+			 * that can discard the answer */
+			while (read(cl->fd, buf, sizeof(buf)) > 0)
+				;
+			client_free(cl);
+			continue;
+		}
+		t = (cl->deadline_ns - now) / 1000000 + 1;
+		if (ms < 0 || t < ms)
+			ms = t;
+	}
+	return ms;
 }

@@ -2,7 +2,8 @@
 /*
  * xpan-iod's control socket, with lib/api.h's line protocol: one request
  * line, then "ok" or "error <msg>" and a body. Verbs: storage stats [-j],
- * storage luns [-j], storage pool [-j], storage move <node> <initiator>,
+ * storage luns [-j], storage pool [-j], storage conns [-j] (connections
+ * and the limits' counters), storage move <node> <initiator>,
  * storage rescan.
  */
 #ifndef XPAN_IOD_CTL_H
@@ -13,6 +14,8 @@
 #include "server.h"
 
 #define IOD_DEFAULT_CTL_SOCKET "/run/xpan/iod.sock"
+/* Control clients served at once; more are closed at accept. */
+#define IOD_CTL_MAX_CLIENTS	16u
 
 struct iod_ctl;
 
@@ -20,6 +23,9 @@ struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen);
 void iod_ctl_close(struct iod_ctl *ctl);
 void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events);
+/* Answers clients whose request did not come within the time limit and
+ * closes them; returns milliseconds until the next deadline, -1: none. */
+int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now);
 
 /* Runs one request line; writes the body to out. 0 ok, -1 error with
  * the message in err. Exposed for unit tests. */

@@ -1,337 +1,111 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xpan-iod's view of the config file, filled from lib's one reader
+ * (lib/config.c with lib/config_storage.c): the file is parsed and
+ * checked there exactly as xpan-ctrld parses it; only platform.serial and
+ * the nodes' port and vlan, which xpan-iod does not use, may be missing.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "iod_config.h"
-#include "yamldoc.h"
 
-static int copy_str(struct ydoc *d, yaml_node_t *n, char *dst, size_t cap,
-		    const char *what, char *err, size_t errlen)
+/* Takes the storage section's allocations over from x. */
+static int fill(struct iod_config *c, struct xpan_config *x, char *err,
+		size_t errlen)
 {
-	const char *s;
-
-	if (ydoc_str(d, n, &s, what, err, errlen))
-		return -1;
-	if (strlen(s) >= cap)
-		return ydoc_err(d, n, err, errlen,
-				"%s is too long (at most %zu bytes)", what,
-				cap - 1);
-	strcpy(dst, s);
-	return 0;
-}
-
-static int parse_node(struct ydoc *d, yaml_node_t *n, struct iod_node_cfg *nc,
-		      char *err, size_t errlen)
-{
-	yaml_node_t *v;
+	struct xpan_cfg_storage *st = &x->storage;
 	size_t i;
 
-	if (!ydoc_is_map(n))
-		return ydoc_err(d, n, err, errlen,
-				"a node must be a mapping with at least 'name'");
-	v = ydoc_get(d, n, "name");
-	if (!v)
-		return ydoc_err(d, n, err, errlen, "node without 'name'");
-	if (copy_str(d, v, nc->name, sizeof(nc->name), "node name", err,
-		     errlen))
-		return -1;
-	v = ydoc_get(d, n, "initiators");
-	if (v) {
-		if (!ydoc_is_seq(v) || !ydoc_seq_len(v))
-			return ydoc_err(d, v, err, errlen,
-					"initiators must be a non-empty list of iSCSI names, e.g. [%s%s]",
-					IOD_INITIATOR_PREFIX, nc->name);
-		if (ydoc_seq_len(v) > IOD_MAX_INITIATORS)
-			return ydoc_err(d, v, err, errlen,
-					"at most %d initiators per node",
-					IOD_MAX_INITIATORS);
-		for (i = 0; i < ydoc_seq_len(v); i++)
-			if (copy_str(d, ydoc_seq_at(d, v, i),
-				     nc->initiators[i], IOD_NAME_MAX,
-				     "initiator name", err, errlen))
-				return -1;
-		nc->ninitiators = ydoc_seq_len(v);
-	} else {
-		snprintf(nc->initiators[0], IOD_NAME_MAX, "%s%s",
-			 IOD_INITIATOR_PREFIX, nc->name);
-		nc->ninitiators = 1;
-	}
-	v = ydoc_get(d, n, "chap");
-	if (v) {
-		static const char *const keys[] = { "user", "secret", NULL };
-		yaml_node_t *u, *s;
+	snprintf(c->path, sizeof(c->path), "%s", x->path);
+	snprintf(c->target, sizeof(c->target), "%s", st->target);
+	snprintf(c->portal, sizeof(c->portal), "%s", st->portal);
+	c->rescan_sec = st->rescan_sec;
+	c->write_cache = st->write_cache;
+	c->session_buffer = st->session_buffer;
+	c->login_timeout_sec = st->login_timeout_sec;
+	c->max_connections = st->max_connections;
+	c->max_connections_per_source = st->max_connections_per_source;
 
-		if (!ydoc_is_map(v))
-			return ydoc_err(d, v, err, errlen,
-					"chap must be { user: NAME, secret: SECRET }");
-		if (ydoc_check_keys(d, v, keys, "chap", err, errlen))
-			return -1;
-		u = ydoc_get(d, v, "user");
-		s = ydoc_get(d, v, "secret");
-		if (!u || !s)
-			return ydoc_err(d, v, err, errlen,
-					"chap needs both 'user' and 'secret'");
-		if (copy_str(d, u, nc->chap_user, sizeof(nc->chap_user),
-			     "chap user", err, errlen) ||
-		    copy_str(d, s, nc->chap_secret, sizeof(nc->chap_secret),
-			     "chap secret", err, errlen))
-			return -1;
-		if (strlen(nc->chap_secret) < 12)
-			return ydoc_err(d, s, err, errlen,
-					"chap secret must be at least 12 characters (RFC 7143 12.1.3)");
-		nc->has_chap = true;
+	c->nodes = calloc(x->n_nodes + 1, sizeof(*c->nodes));
+	c->luns = calloc(st->nluns + 1, sizeof(*c->luns));
+	if (!c->nodes || !c->luns) {
+		snprintf(err, errlen, "%s: out of memory", x->path);
+		return -1;
 	}
+	for (i = 0; i < x->n_nodes; i++) {
+		const struct xpan_cfg_node *n = &x->nodes[i];
+		struct iod_node_cfg *o = &c->nodes[i];
+
+		snprintf(o->name, sizeof(o->name), "%s", n->name);
+		memcpy(o->initiators, n->iscsi.initiators,
+		       sizeof(o->initiators));
+		o->ninitiators = n->iscsi.ninitiators;
+		o->has_chap = n->iscsi.has_chap;
+		snprintf(o->chap_user, sizeof(o->chap_user), "%s",
+			 n->iscsi.chap_user);
+		snprintf(o->chap_secret, sizeof(o->chap_secret), "%s",
+			 n->iscsi.chap_secret);
+	}
+	c->nnodes = x->n_nodes;
+	for (i = 0; i < st->nluns; i++) {
+		const struct xpan_cfg_lun *l = &st->luns[i];
+		struct iod_lun_cfg *o = &c->luns[i];
+
+		snprintf(o->node, sizeof(o->node), "%s", l->node);
+		o->lun = l->lun;
+		snprintf(o->backing, sizeof(o->backing), "%s", l->backing);
+		o->offset = l->offset;
+		o->size = l->size;
+		o->shared = l->shared;
+		o->read_only = l->read_only;
+		o->line = l->line;
+	}
+	c->nluns = st->nluns;
+	c->pool = st->pool;
+	c->npool = st->npool;
+	st->pool = NULL;
+	st->npool = 0;
 	return 0;
 }
 
-static int parse_lun(struct ydoc *d, yaml_node_t *n, struct iod_lun_cfg *lc,
-		     char *err, size_t errlen)
+static int take(struct iod_config *c, struct xpan_config *x, int ret,
+		char *err, size_t errlen)
 {
-	static const char *const keys[] = { "node", "lun", "backing", "offset",
-					    "size", "shared", "readonly",
-					    NULL };
-	yaml_node_t *v;
-	uint64_t u;
-
-	if (!ydoc_is_map(n))
-		return ydoc_err(d, n, err, errlen,
-				"a LUN must be { node: N, lun: 0, backing: FILE, ... }");
-	if (ydoc_check_keys(d, n, keys, "storage.luns entry", err, errlen))
-		return -1;
-	lc->line = ydoc_line(n);
-	v = ydoc_get(d, n, "node");
-	if (!v)
-		return ydoc_err(d, n, err, errlen, "LUN without 'node'");
-	if (copy_str(d, v, lc->node, sizeof(lc->node), "node", err, errlen))
-		return -1;
-	v = ydoc_get(d, n, "lun");
-	if (!v)
-		return ydoc_err(d, n, err, errlen, "LUN without 'lun' number");
-	if (ydoc_u64(d, v, 16383, &u, "lun", err, errlen))
-		return -1;
-	lc->lun = u;
-	v = ydoc_get(d, n, "backing");
-	if (!v)
-		return ydoc_err(d, n, err, errlen,
-				"LUN without 'backing' (a file in the pool or a block device)");
-	if (copy_str(d, v, lc->backing, sizeof(lc->backing), "backing", err,
-		     errlen))
-		return -1;
-	v = ydoc_get(d, n, "offset");
-	if (v && ydoc_size(d, v, &lc->offset, "offset", err, errlen))
-		return -1;
-	v = ydoc_get(d, n, "size");
-	if (v && ydoc_size(d, v, &lc->size, "size", err, errlen))
-		return -1;
-	if (lc->offset % 512 || lc->size % 512)
-		return ydoc_err(d, n, err, errlen,
-				"offset and size must be multiples of 512 (the block size)");
-	if (v && !lc->size)
-		return ydoc_err(d, v, err, errlen, "size must not be 0");
-	v = ydoc_get(d, n, "shared");
-	if (v && ydoc_bool(d, v, &lc->shared, "shared", err, errlen))
-		return -1;
-	v = ydoc_get(d, n, "readonly");
-	if (v && ydoc_bool(d, v, &lc->read_only, "readonly", err, errlen))
-		return -1;
-	return 0;
-}
-
-static int parse_storage(struct iod_config *c, struct ydoc *d, yaml_node_t *s,
-			 char *err, size_t errlen)
-{
-	static const char *const keys[] = { "target", "portal", "pool", "luns",
-					    "rescan", "write_cache", NULL };
-	yaml_node_t *v;
-	size_t i;
-	uint64_t u;
-
-	if (!ydoc_is_map(s))
-		return ydoc_err(d, s, err, errlen, "storage must be a mapping");
-	if (ydoc_check_keys(d, s, keys, "storage", err, errlen))
-		return -1;
-	v = ydoc_get(d, s, "target");
-	if (v && copy_str(d, v, c->target, sizeof(c->target), "target", err,
-			  errlen))
-		return -1;
-	if (strncmp(c->target, "iqn.", 4) && strncmp(c->target, "eui.", 4) &&
-	    strncmp(c->target, "naa.", 4))
-		return ydoc_err(d, v, err, errlen,
-				"target '%s' is not an iSCSI name (iqn.YYYY-MM.domain:name)",
-				c->target);
-	v = ydoc_get(d, s, "portal");
-	if (v && copy_str(d, v, c->portal, sizeof(c->portal), "portal", err,
-			  errlen))
-		return -1;
-	v = ydoc_get(d, s, "rescan");
-	if (v) {
-		if (ydoc_u64(d, v, 86400, &u, "rescan (seconds)", err, errlen))
-			return -1;
-		c->rescan_sec = u;
-	}
-	v = ydoc_get(d, s, "write_cache");
-	if (v && ydoc_bool(d, v, &c->write_cache, "write_cache", err, errlen))
-		return -1;
-	v = ydoc_get(d, s, "pool");
-	if (v) {
-		if (!ydoc_is_seq(v))
-			return ydoc_err(d, v, err, errlen,
-					"pool must be a list of directories or block devices");
-		c->npool = ydoc_seq_len(v);
-		c->pool = calloc(c->npool + 1, sizeof(*c->pool));
-		if (!c->pool)
-			return ydoc_err(d, v, err, errlen, "out of memory");
-		for (i = 0; i < c->npool; i++) {
-			const char *p;
-
-			if (ydoc_str(d, ydoc_seq_at(d, v, i), &p, "pool entry",
-				     err, errlen))
-				return -1;
-			c->pool[i] = strdup(p);
-			if (!c->pool[i])
-				return ydoc_err(d, v, err, errlen,
-						"out of memory");
-		}
-	}
-	v = ydoc_get(d, s, "luns");
-	if (v) {
-		if (!ydoc_is_seq(v))
-			return ydoc_err(d, v, err, errlen,
-					"luns must be a list of { node, lun, backing, offset, size, shared }");
-		c->nluns = ydoc_seq_len(v);
-		c->luns = calloc(c->nluns + 1, sizeof(*c->luns));
-		if (!c->luns)
-			return ydoc_err(d, v, err, errlen, "out of memory");
-		for (i = 0; i < c->nluns; i++)
-			if (parse_lun(d, ydoc_seq_at(d, v, i), &c->luns[i],
-				      err, errlen))
-				return -1;
-	}
-	return 0;
-}
-
-static int check_refs(struct iod_config *c, struct ydoc *d, char *err,
-		      size_t errlen)
-{
-	size_t i, j, k, l;
-
-	for (i = 0; i < c->nluns; i++) {
-		struct iod_lun_cfg *a = &c->luns[i];
-
-		for (j = 0; j < c->nnodes; j++)
-			if (!strcmp(c->nodes[j].name, a->node))
-				break;
-		if (j == c->nnodes) {
-			snprintf(err, errlen,
-				 "%s:%d: LUN for node '%s', which is not in nodes:",
-				 d->path, a->line, a->node);
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (!strcmp(c->luns[j].node, a->node) &&
-			    c->luns[j].lun == a->lun) {
-				snprintf(err, errlen,
-					 "%s:%d: node '%s' has LUN %u twice (also line %d)",
-					 d->path, a->line, a->node, a->lun,
-					 c->luns[j].line);
-				return -1;
-			}
-	}
-	/* One initiator name selects one node's view. */
-	for (i = 0; i < c->nnodes; i++)
-		for (k = 0; k < c->nodes[i].ninitiators; k++)
-			for (j = 0; j <= i; j++)
-				for (l = 0; l < (j == i ? k : c->nodes[j].ninitiators); l++)
-					if (!strcmp(c->nodes[i].initiators[k],
-						    c->nodes[j].initiators[l])) {
-						snprintf(err, errlen,
-							 "%s: initiator '%s' is listed for both node '%s' and node '%s'",
-							 d->path,
-							 c->nodes[i].initiators[k],
-							 c->nodes[j].name,
-							 c->nodes[i].name);
-						return -1;
-					}
-	return 0;
-}
-
-static int parse_doc(struct iod_config *c, struct ydoc *d, char *err,
-		     size_t errlen)
-{
-	yaml_node_t *root = ydoc_root(d), *v;
-	size_t i;
-
-	snprintf(c->path, sizeof(c->path), "%s", d->path);
-	snprintf(c->target, sizeof(c->target), "%s", IOD_DEFAULT_TARGET);
-	snprintf(c->portal, sizeof(c->portal), "%s", IOD_DEFAULT_PORTAL);
-	c->rescan_sec = 30;
-	if (!root)
-		return 0;
-	if (!ydoc_is_map(root))
-		return ydoc_err(d, root, err, errlen,
-				"the config file must be a mapping (platform:, nodes:, storage:, ...)");
-	v = ydoc_get(d, root, "nodes");
-	if (v) {
-		if (!ydoc_is_seq(v))
-			return ydoc_err(d, v, err, errlen,
-					"nodes must be a list");
-		c->nnodes = ydoc_seq_len(v);
-		c->nodes = calloc(c->nnodes + 1, sizeof(*c->nodes));
-		if (!c->nodes)
-			return ydoc_err(d, v, err, errlen, "out of memory");
-		for (i = 0; i < c->nnodes; i++)
-			if (parse_node(d, ydoc_seq_at(d, v, i), &c->nodes[i],
-				       err, errlen))
-				return -1;
-		for (i = 1; i < c->nnodes; i++) {
-			size_t j;
-
-			for (j = 0; j < i; j++)
-				if (!strcmp(c->nodes[i].name,
-					    c->nodes[j].name))
-					return ydoc_err(d, ydoc_seq_at(d, v, i),
-							err, errlen,
-							"node '%s' is defined twice",
-							c->nodes[i].name);
-		}
-	}
-	v = ydoc_get(d, root, "storage");
-	if (v && parse_storage(c, d, v, err, errlen))
-		return -1;
-	return check_refs(c, d, err, errlen);
+	memset(c, 0, sizeof(*c));
+	if (!ret)
+		ret = fill(c, x, err, errlen);
+	/* the secrets live on in c only */
+	for (size_t i = 0; i < x->n_nodes; i++)
+		explicit_bzero(x->nodes[i].iscsi.chap_secret,
+			       sizeof(x->nodes[i].iscsi.chap_secret));
+	xpan_config_free(x);
+	if (ret)
+		iod_config_free(c);
+	return ret;
 }
 
 int iod_config_parse(struct iod_config *c, const char *name, const char *buf,
 		     size_t len, char *err, size_t errlen)
 {
-	struct ydoc d;
+	struct xpan_config x;
 	int ret;
 
-	memset(c, 0, sizeof(*c));
-	if (ydoc_load_string(&d, name, buf, len, err, errlen))
-		return -1;
-	ret = parse_doc(c, &d, err, errlen);
-	ydoc_free(&d);
-	if (ret)
-		iod_config_free(c);
-	return ret;
+	ret = xpan_config_read_string(name, buf, len, XPAN_CFG_STORAGE, &x,
+				      err, errlen);
+	return take(c, &x, ret, err, errlen);
 }
 
 int iod_config_load(struct iod_config *c, const char *path, char *err,
 		    size_t errlen)
 {
-	struct ydoc d;
+	struct xpan_config x;
 	int ret;
 
-	memset(c, 0, sizeof(*c));
-	if (ydoc_load(&d, path, err, errlen))
-		return -1;
-	ret = parse_doc(c, &d, err, errlen);
-	ydoc_free(&d);
-	if (ret)
-		iod_config_free(c);
-	return ret;
+	ret = xpan_config_read(path, XPAN_CFG_STORAGE, &x, err, errlen);
+	return take(c, &x, ret, err, errlen);
 }
 
 void iod_config_free(struct iod_config *c)

@@ -809,6 +809,37 @@ static bool needs_medium(uint8_t op)
 	return true;
 }
 
+uint64_t scsi_buffer_need(const uint8_t *cdb)
+{
+	struct rw_fields f;
+	uint64_t blk;
+
+	rw_decode(cdb, &f);
+	/* a longer transfer is refused by decode before it allocates */
+	blk = (f.n > SCSI_MAX_XFER_BLOCKS ? 0 : f.n) << SCSI_BLOCK_SHIFT;
+	switch (cdb[0]) {
+	case 0x08: case 0x28: case 0xa8: case 0x88:	/* READ */
+	case 0x0a: case 0x2a: case 0xaa: case 0x8a:	/* WRITE */
+	case 0x2e: case 0xae: case 0x8e:		/* WRITE AND VERIFY */
+		return blk;
+	case 0x2f: case 0xaf: case 0x8f:		/* VERIFY: out + read */
+	case 0x8b:					/* ORWRITE */
+		return 2 * blk;
+	case 0x89:	/* COMPARE AND WRITE: 2n out, n read */
+		return 3 * ((uint64_t)cdb[13] << SCSI_BLOCK_SHIFT);
+	case 0x41: case 0x93:	/* WRITE SAME: one block, one chunk */
+		return SCSI_BLOCK_SIZE +
+		       ((f.n < SCSI_WS_CHUNK_BLOCKS ? f.n : SCSI_WS_CHUNK_BLOCKS)
+			<< SCSI_BLOCK_SHIFT);
+	case 0x42:	/* UNMAP: parameter list and ranges */
+		return get_be16(cdb + 7) +
+		       SCSI_MAX_UNMAP_DESC * sizeof(struct scsi_range);
+	case 0x5f:	/* PERSISTENT RESERVE OUT, refused above 4 KiB */
+		return 4096;
+	}
+	return 0;
+}
+
 bool scsi_decode(const struct scsi_dev *dev, const struct scsi_lun_list *ll,
 		 struct scsi_req *r)
 {

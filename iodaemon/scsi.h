@@ -127,6 +127,15 @@ bool scsi_complete(const struct scsi_dev *dev, struct scsi_req *r, int res,
  * mapped tells whether lba is allocated and run how many blocks share it. */
 void scsi_lba_status_done(struct scsi_req *r, bool mapped, uint64_t run);
 
+/*
+ * Bytes the command may buffer while it runs (Data-Out, data read from
+ * the store, a WRITE SAME chunk), known from the CDB alone: the
+ * transport reserves them before it takes the command, so that a
+ * session's memory stays within its budget. 0 for the commands that
+ * answer with a few bytes.
+ */
+uint64_t scsi_buffer_need(const uint8_t *cdb);
+
 void scsi_set_sense(struct scsi_req *r, uint8_t key, uint16_t asc);
 void scsi_req_release(struct scsi_req *r);
 

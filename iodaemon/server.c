@@ -71,7 +71,7 @@ static int open_portal(const char *portal, char *err, size_t errlen)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 64))
+		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 1024))
 			break;
 		snprintf(err, errlen, "portal %s: %s%s", portal,
 			 strerror(errno),
@@ -96,6 +96,8 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 	s->map = map;
 	s->tpgt = 1;
 	s->next_tsih = 1;
+	conn_limits_init(&s->limits, cfg->max_connections,
+			 cfg->max_connections_per_source);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
@@ -138,21 +140,197 @@ out_ep:
 	return -1;
 }
 
+/* Pause after running out of file descriptors: the pending connection
+ * stays in the backlog, and the loop does not spin on it. */
+#define ACCEPT_PAUSE_NS	(100ull * 1000000)
+/* At most one refusal message per second; the rest are counted. */
+#define REFUSE_LOG_NS	1000000000ull
+
+static void log_refusal(struct iod_server *s, const char *fmt, const char *peer,
+			unsigned int limit)
+{
+	uint64_t now = iod_now_ns();
+
+	if (now - s->last_refuse_log_ns < REFUSE_LOG_NS &&
+	    s->last_refuse_log_ns) {
+		s->refuse_log_suppressed++;
+		return;
+	}
+	pr_warn(fmt, peer, limit);
+	if (s->refuse_log_suppressed)
+		pr_warn("(%llu more connection refusals not logged in the last second)\n",
+			(unsigned long long)s->refuse_log_suppressed);
+	s->refuse_log_suppressed = 0;
+	s->last_refuse_log_ns = now;
+}
+
+static void login_list_add(struct iod_server *s, struct iscsi_conn *c)
+{
+	c->login_prev = s->login_tail;
+	c->login_next = NULL;
+	if (s->login_tail)
+		s->login_tail->login_next = c;
+	else
+		s->login_head = c;
+	s->login_tail = c;
+	c->on_login_list = true;
+}
+
+static void login_list_del(struct iod_server *s, struct iscsi_conn *c)
+{
+	if (!c->on_login_list)
+		return;
+	if (c->login_prev)
+		c->login_prev->login_next = c->login_next;
+	else
+		s->login_head = c->login_next;
+	if (c->login_next)
+		c->login_next->login_prev = c->login_prev;
+	else
+		s->login_tail = c->login_prev;
+	c->on_login_list = false;
+}
+
+void iod_server_login_done(struct iod_server *s, struct iscsi_conn *c)
+{
+	login_list_del(s, c);
+}
+
+void iod_server_conn_gone(struct iod_server *s, struct iscsi_conn *c)
+{
+	login_list_del(s, c);
+	if (c->counted) {
+		conn_limits_release(&s->limits, c->src);
+		c->counted = false;
+	}
+}
+
+int iod_server_expire_logins(struct iod_server *s, uint64_t now)
+{
+	uint64_t limit = (uint64_t)s->cfg->login_timeout_sec * 1000000000ull;
+	struct iscsi_conn *c;
+
+	while ((c = s->login_head)) {
+		/* accepted after now was read: not due */
+		if (c->accepted_ns >= now || now - c->accepted_ns < limit)
+			return (c->accepted_ns + limit - now) / 1000000 + 1;
+		s->login_timeouts++;
+		pr_debug("%s: no login within %u s, closing\n", c->peer,
+			 s->cfg->login_timeout_sec);
+		iscsi_conn_close(c);	/* unlinks it */
+	}
+	return -1;
+}
+
+static void accept_pause(struct iod_server *s, int err)
+{
+	s->accept_pauses++;
+	s->accept_paused = true;
+	s->accept_resume_ns = iod_now_ns() + ACCEPT_PAUSE_NS;
+	iod_epoll_mod(s, s->lfd, 0, &s->listen_ev);
+	if (s->accept_pauses == 1 || !(s->accept_pauses % 100))
+		pr_warn("accept: %s, accepting paused for 100 ms (%llu times so far; raise the open file limit or lower storage.max_connections)\n",
+			strerror(err), (unsigned long long)s->accept_pauses);
+}
+
+static void accept_one(struct iod_server *s, int fd,
+		       const struct sockaddr_storage *ss)
+{
+	struct iscsi_conn *c;
+	uint8_t key[16];
+	char peer[INET6_ADDRSTRLEN] = "?";
+
+	conn_limits_key((const struct sockaddr *)ss, key);
+	switch (conn_limits_admit(&s->limits, key)) {
+	case CONN_ADMIT_OK:
+		break;
+	case CONN_ADMIT_TOTAL:
+		s->refused_total++;
+		if (ss->ss_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)ss)->sin_addr,
+				  peer, sizeof(peer));
+		else if (ss->ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)ss)->sin6_addr,
+				  peer, sizeof(peer));
+		log_refusal(s, "%s: connection refused: storage.max_connections (%u) reached\n",
+			    peer, s->limits.max_total);
+		close(fd);
+		return;
+	case CONN_ADMIT_SOURCE:
+		s->refused_source++;
+		if (ss->ss_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)ss)->sin_addr,
+				  peer, sizeof(peer));
+		else if (ss->ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)ss)->sin6_addr,
+				  peer, sizeof(peer));
+		log_refusal(s, "%s: connection refused: storage.max_connections_per_source (%u) reached for this address\n",
+			    peer, s->limits.max_per_src);
+		close(fd);
+		return;
+	case CONN_ADMIT_NOMEM:
+		close(fd);
+		return;
+	}
+	c = iscsi_conn_new(s, fd);
+	if (!c) {
+		conn_limits_release(&s->limits, key);
+		close(fd);
+		return;
+	}
+	memcpy(c->src, key, sizeof(key));
+	c->counted = true;
+	c->accepted_ns = iod_now_ns();
+	login_list_add(s, c);
+}
+
 static void accept_all(struct iod_server *s)
 {
-	for (;;) {
-		int fd = accept4(s->lfd, NULL, NULL,
+	while (!s->accept_paused) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				pr_warn("accept: %s (raise the open file limit)\n",
-					strerror(errno));
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(s, errno);
 			return;
 		}
-		if (!iscsi_conn_new(s, fd))
-			close(fd);
+		accept_one(s, fd, &ss);
 	}
+}
+
+/* epoll_wait's timeout: the next login deadline or accept resumption,
+ * at most a second (pool rescans). */
+static int loop_timeout(struct iod_server *s)
+{
+	uint64_t now = iod_now_ns();
+	int ms = 1000, t;
+
+	if (s->accept_paused && now >= s->accept_resume_ns) {
+		s->accept_paused = false;
+		iod_epoll_mod(s, s->lfd, EPOLLIN, &s->listen_ev);
+		accept_all(s);		/* may pause again */
+		now = iod_now_ns();
+	}
+	if (s->accept_paused) {
+		t = (s->accept_resume_ns - now) / 1000000 + 1;
+		if (t < ms)
+			ms = t;
+	}
+	t = iod_server_expire_logins(s, now);
+	if (t >= 0 && t < ms)
+		ms = t;
+	t = iod_ctl_expire(s->ctl, now);
+	if (t >= 0 && t < ms)
+		ms = t;
+	return ms;
 }
 
 int iod_server_run(struct iod_server *s)
@@ -161,8 +339,12 @@ int iod_server_run(struct iod_server *s)
 	int n, i;
 
 	while (!s->stop) {
+		int ms = loop_timeout(s);
+
+		/* closed by the login timeout: free them now */
+		iscsi_conn_reap(s);
 		iod_ring_submit(&s->ring);
-		n = epoll_wait(s->epfd, evs, 64, 1000);
+		n = epoll_wait(s->epfd, evs, 64, ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -222,4 +404,5 @@ void iod_server_fini(struct iod_server *s)
 	close(s->lfd);
 	iod_ring_exit(&s->ring);
 	close(s->epfd);
+	conn_limits_fini(&s->limits);
 }

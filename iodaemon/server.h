@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "backing.h"
+#include "conn_limits.h"
 #include "lun_map.h"
 
 enum iod_ev_type {
@@ -48,7 +49,28 @@ struct iod_server {
 	uint64_t last_scan_ns;
 	volatile int stop;
 	uint64_t sessions_total;
+
+	/* connection limits (docs/storage.md "Limits") */
+	struct conn_limits limits;
+	struct iscsi_conn *login_head;	/* not logged in yet, oldest first */
+	struct iscsi_conn *login_tail;
+	bool accept_paused;		/* out of file descriptors */
+	uint64_t accept_resume_ns;
+	uint64_t refused_total;		/* at max_connections */
+	uint64_t refused_source;	/* at max_connections_per_source */
+	uint64_t login_timeouts;
+	uint64_t accept_pauses;
+	uint64_t last_refuse_log_ns;
+	uint64_t refuse_log_suppressed;
 };
+
+/* A connection counted at accept has gone (iscsi_conn_close). */
+void iod_server_conn_gone(struct iod_server *s, struct iscsi_conn *c);
+/* Its login completed: no login timeout any more. */
+void iod_server_login_done(struct iod_server *s, struct iscsi_conn *c);
+/* Closes connections whose login outlived storage.login_timeout; returns
+ * the milliseconds until the next one would (-1: none waiting). */
+int iod_server_expire_logins(struct iod_server *s, uint64_t now);
 
 int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		    struct lun_map *map, const char *ctl_path, char *err,

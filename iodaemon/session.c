@@ -19,6 +19,7 @@
 static const struct scsi_dev no_dev;
 
 static void task_start_io(struct iscsi_task *t);
+static void memq_unlink(struct iscsi_task *t);
 static void task_respond(struct iscsi_task *t);
 static void task_free(struct iscsi_task *t);
 static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n);
@@ -27,16 +28,23 @@ static void rsv6_drop(struct iscsi_conn *c, struct iod_node *n);
 
 static void conn_want_out(struct iscsi_conn *c, bool on)
 {
-	uint32_t ev = EPOLLIN | (on ? EPOLLOUT : 0);
+	/* a parked connection is not read: its initiator's sends back up
+	 * in TCP, and only that initiator waits */
+	uint32_t ev = (c->parked ? 0 : EPOLLIN) | (on ? EPOLLOUT : 0);
 
 	if (c->dead)
 		return;
-	if (c->oq_bytes > IOD_OUTQ_MAX)
-		ev &= ~EPOLLIN;
 	if (ev != c->ep_events) {
 		c->ep_events = ev;
 		iod_epoll_mod(c->srv, c->fd, ev, &c->ev);
 	}
+}
+
+static void obuf_free(struct iscsi_conn *c, struct obuf *b)
+{
+	c->mem -= b->mem;
+	free(b->owned);
+	free(b);
 }
 
 static int conn_flush(struct iscsi_conn *c)
@@ -48,7 +56,7 @@ static int conn_flush(struct iscsi_conn *c)
 
 	while (c->oq_head) {
 		for (cnt = 0, b = c->oq_head; b && cnt < 64; b = b->next, cnt++) {
-			iov[cnt].iov_base = b->data + b->off;
+			iov[cnt].iov_base = (uint8_t *)b->ptr + b->off;
 			iov[cnt].iov_len = b->len - b->off;
 		}
 		n = writev(c->fd, iov, cnt);
@@ -65,7 +73,7 @@ static int conn_flush(struct iscsi_conn *c)
 			if ((size_t)n >= b->len - b->off) {
 				n -= b->len - b->off;
 				c->oq_head = b->next;
-				free(b);
+				obuf_free(c, b);
 			} else {
 				b->off += n;
 				n = 0;
@@ -95,6 +103,8 @@ static void conn_flush_later(struct iscsi_conn *c)
 	s->flushq = c;
 }
 
+static void conn_resume(struct iscsi_conn *c);
+
 void iscsi_conn_flush_queued(struct iod_server *s)
 {
 	struct iscsi_conn *c;
@@ -102,8 +112,12 @@ void iscsi_conn_flush_queued(struct iod_server *s)
 	while ((c = s->flushq)) {
 		s->flushq = c->flush_next;
 		c->flush_queued = false;
-		if (!c->dead && conn_flush(c))
+		if (c->dead)
+			continue;
+		if (conn_flush(c))
 			iscsi_conn_close(c);
+		else
+			conn_resume(c);	/* tasks ended: memory may be free */
 	}
 }
 
@@ -133,6 +147,9 @@ static int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
 	b->next = NULL;
 	b->len = len;
 	b->off = 0;
+	b->ptr = b->data;
+	b->owned = NULL;
+	b->mem = sizeof(*b) + len;
 	memcpy(b->data, bhs, ISCSI_BHS_LEN);
 	p = ISCSI_BHS_LEN;
 	if (hd) {
@@ -152,7 +169,71 @@ static int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
 		c->oq_head = b;
 	c->oq_tail = b;
 	c->oq_bytes += len;
+	c->mem += b->mem;
 	return 0;
+}
+
+/* Queues len bytes of its own (a data digest after a slice). */
+static int conn_send_raw(struct iscsi_conn *c, const void *p, size_t len)
+{
+	struct obuf *b;
+
+	if (c->dead)
+		return -1;
+	b = malloc(sizeof(*b) + len);
+	if (!b)
+		return -1;
+	b->next = NULL;
+	b->len = len;
+	b->off = 0;
+	b->ptr = b->data;
+	b->owned = NULL;
+	b->mem = sizeof(*b) + len;
+	memcpy(b->data, p, len);
+	if (c->oq_tail)
+		c->oq_tail->next = b;
+	else
+		c->oq_head = b;
+	c->oq_tail = b;
+	c->oq_bytes += len;
+	c->mem += b->mem;
+	return 0;
+}
+
+/* Queues len bytes at ptr without copying them (read data); the buffer
+ * is freed with this piece when owned is set, and owned_mem bytes of
+ * the session's memory go with it. */
+static int conn_send_slice(struct iscsi_conn *c, const uint8_t *ptr,
+			   size_t len, void *owned, size_t owned_mem)
+{
+	struct obuf *b;
+
+	if (c->dead)
+		return -1;
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -1;
+	b->next = NULL;
+	b->len = len;
+	b->off = 0;
+	b->ptr = ptr;
+	b->owned = owned;
+	b->mem = sizeof(*b) + owned_mem;
+	if (c->oq_tail)
+		c->oq_tail->next = b;
+	else
+		c->oq_head = b;
+	c->oq_tail = b;
+	c->oq_bytes += len;
+	c->mem += b->mem;
+	return 0;
+}
+
+/* MaxCmdSN moves on only as commands end, so the window bounds the
+ * commands in flight; it never falls below ExpCmdSN - 1. */
+uint32_t iscsi_conn_max_cmdsn(const struct iscsi_conn *c)
+{
+	return c->exp_cmdsn + IOD_CMD_WINDOW - 1 - c->window_used;
 }
 
 static void put_sn(struct iscsi_conn *c, uint8_t *bhs, bool advance)
@@ -161,7 +242,7 @@ static void put_sn(struct iscsi_conn *c, uint8_t *bhs, bool advance)
 	if (advance)
 		c->statsn++;
 	put_be32(bhs + 28, c->exp_cmdsn);
-	put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+	put_be32(bhs + 32, iscsi_conn_max_cmdsn(c));
 }
 
 static void send_reject(struct iscsi_conn *c, const uint8_t *bad_bhs,
@@ -197,6 +278,7 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
 		free(c);
 		return NULL;
 	}
+	c->mem = c->rcap;
 	c->srv = s;
 	c->fd = fd;
 	c->ev.type = IOD_EV_CONN;
@@ -280,7 +362,7 @@ void iscsi_conn_reap(struct iod_server *s)
 		s->graveyard = c->next;
 		while ((b = c->oq_head)) {
 			c->oq_head = b->next;
-			free(b);
+			obuf_free(c, b);
 		}
 		free(c->ua);
 		free(c->rbuf);
@@ -299,6 +381,7 @@ void iscsi_conn_close(struct iscsi_conn *c)
 			c->peer, c->initiator, c->node ? c->node->name : "-",
 			(unsigned long long)c->cmds);
 	c->dead = true;
+	iod_server_conn_gone(c->srv, c);
 	rsv6_drop(c, c->node);	/* I_T nexus loss releases RESERVE(6) */
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -329,8 +412,28 @@ static void task_unlink(struct iscsi_task *t)
 		}
 }
 
+/* The command no longer counts against the window (or the immediate
+ * bound): called before its response so that the response already
+ * announces the slot. */
+static void task_release_slot(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+
+	if (t->in_window) {
+		t->in_window = false;
+		c->window_used--;
+	}
+	if (t->immediate) {
+		t->immediate = false;
+		c->imm_inflight--;
+	}
+}
+
 static void task_free(struct iscsi_task *t)
 {
+	memq_unlink(t);
+	task_release_slot(t);
+	t->conn->mem -= t->mem;
 	task_unlink(t);
 	scsi_req_release(&t->req);
 	free(t->dout);
@@ -397,10 +500,97 @@ static void send_r2ts(struct iscsi_task *t)
 	conn_send(c, bhs, NULL, 0);
 }
 
+/*
+ * A command's buffers (read data, Data-Out, a WRITE SAME chunk) come out
+ * of the session's budget, storage.session_buffer, less IOD_HEADROOM
+ * that stays free for replies. Commands are never refused for it when
+ * they can wait: they queue (FIFO) and start as memory frees, so the
+ * window bounds what waits and the budget what is buffered.
+ */
+static bool task_reserve(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+
+	if (c->mem + t->mem_need + IOD_HEADROOM > c->srv->cfg->session_buffer)
+		return false;
+	t->mem += t->mem_need;
+	c->mem += t->mem_need;
+	t->mem_need = 0;
+	return true;
+}
+
+static void task_wait_memory(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+
+	t->mem_wait = true;
+	t->memq_next = NULL;
+	if (c->memq_tail)
+		c->memq_tail->memq_next = t;
+	else
+		c->memq_head = t;
+	c->memq_tail = t;
+	c->mem_waits++;
+}
+
+static void memq_unlink(struct iscsi_task *t)
+{
+	struct iscsi_conn *c = t->conn;
+	struct iscsi_task **pp, *prev = NULL;
+
+	if (!t->mem_wait)
+		return;
+	for (pp = &c->memq_head; *pp; prev = *pp, pp = &(*pp)->memq_next)
+		if (*pp == t) {
+			*pp = t->memq_next;
+			if (c->memq_tail == t)
+				c->memq_tail = prev;
+			break;
+		}
+	t->mem_wait = false;
+}
+
+/* SAM-5 TASK SET FULL: no room for the data the command brings; it
+ * is absorbed and dropped, and the initiator retries the command. */
+static void task_set_full(struct iscsi_task *t)
+{
+	t->conn->task_set_full++;
+	pr_debug("%s: no room for ITT 0x%x's data (%llu bytes buffered), TASK SET FULL\n",
+		 t->conn->peer, t->itt, (unsigned long long)t->conn->mem);
+	scsi_req_release(&t->req);
+	t->req.io = SCSI_IO_NONE;
+	t->req.status = SCSI_STATUS_TASK_SET_FULL;
+	t->req.sense_len = 0;
+	t->mem_need = 0;
+	t->discard = true;
+}
+
+static void task_data_progress(struct iscsi_task *t);
+
+/* Memory was freed: start the commands waiting for it, in order. */
+static void conn_run_memq(struct iscsi_conn *c)
+{
+	struct iscsi_task *t;
+
+	while ((t = c->memq_head) && !c->dead && task_reserve(t)) {
+		memq_unlink(t);
+		if (t->dout_want && !t->dout) {
+			t->dout = malloc(t->dout_len);
+			if (!t->dout) {
+				scsi_set_sense(&t->req, SK_HARDWARE_ERROR,
+					       ASC_INTERNAL_TARGET_FAILURE);
+				t->discard = true;
+			}
+		}
+		task_data_progress(t);
+		conn_flush_later(c);
+	}
+}
+
 /* All unsolicited data is in: run the command, or solicit the rest. */
 static void task_data_progress(struct iscsi_task *t)
 {
-	if (t->unsol_got < t->unsol_len)
+	if (t->mem_wait || t->unsol_got < t->unsol_len)
 		return;
 	if (t->discard) {
 		task_respond(t);
@@ -426,11 +616,36 @@ static void set_residual(uint8_t *bhs, uint32_t want, uint32_t got)
 	}
 }
 
+/* Payload of a Data-In: a slice of the read buffer when it needs no
+ * padding, a copy otherwise (small replies). Returns the slice queued,
+ * or NULL when it copied. */
+static struct obuf *data_in_payload(struct iscsi_conn *c, const uint8_t *bhs,
+				    const uint8_t *p, uint32_t seg)
+{
+	struct obuf *slice;
+	uint8_t dd[4];
+
+	if (seg % 4) {
+		conn_send(c, bhs, p, seg);
+		return NULL;
+	}
+	/* the header alone: conn_send adds its digest, the DSL says seg */
+	if (conn_send(c, bhs, NULL, 0) || conn_send_slice(c, p, seg, NULL, 0))
+		return NULL;
+	slice = c->oq_tail;
+	if (c->p.data_digest) {
+		put_le32(dd, iscsi_digest(p, seg));
+		conn_send_raw(c, dd, sizeof(dd));
+	}
+	return slice;
+}
+
 static void send_data_in(struct iscsi_task *t, uint32_t xfer)
 {
 	struct iscsi_conn *c = t->conn;
 	uint32_t off = 0, seg, burst_left = c->p.max_burst;
 	uint8_t bhs[ISCSI_BHS_LEN];
+	struct obuf *owner = NULL, *b;
 
 	while (off < xfer) {
 		bool last;
@@ -456,14 +671,24 @@ static void send_data_in(struct iscsi_task *t, uint32_t xfer)
 			put_sn(c, bhs, true);
 		} else {
 			put_be32(bhs + 28, c->exp_cmdsn);
-			put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+			put_be32(bhs + 32, iscsi_conn_max_cmdsn(c));
 		}
 		put_be32(bhs + 36, t->datasn++);
 		put_be32(bhs + 40, off);
-		conn_send(c, bhs, t->req.data + off, seg);
+		b = data_in_payload(c, bhs, t->req.data + off, seg);
+		if (b)
+			owner = b;
 		if (!burst_left)
 			burst_left = c->p.max_burst;
 		off += seg;
+	}
+	/* Output goes out in order: the last slice frees the buffer, after
+	 * every earlier slice of it has been sent. */
+	if (owner) {
+		owner->owned = t->req.data;
+		owner->mem += t->req.data_len;
+		c->mem += t->req.data_len;
+		t->req.data = NULL;
 	}
 }
 
@@ -482,6 +707,7 @@ static void task_respond(struct iscsi_task *t)
 		task_free(t);
 		return;
 	}
+	task_release_slot(t);
 	xfer = t->req.data_len < t->edtl ? t->req.data_len : t->edtl;
 	if (t->req.status == SCSI_STATUS_GOOD && xfer) {
 		send_data_in(t, xfer);
@@ -882,10 +1108,28 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		send_reject(c, bhs, ISCSI_REJECT_TASK_IN_PROGRESS);
 		return;
 	}
+	if (pdu->immediate && c->imm_inflight >= IOD_IMM_MAX) {
+		/* immediate commands skip the window: bounded apart */
+		c->imm_rejected++;
+		pr_debug("%s: immediate command ITT 0x%x beyond %u in flight, rejected\n",
+			 c->peer, pdu->itt, IOD_IMM_MAX);
+		send_reject(c, bhs, ISCSI_REJECT_IMM_CMD);
+		return;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		send_reject(c, bhs, ISCSI_REJECT_LONG_OP);
 		return;
+	}
+	/* its buffers are reserved once it is decoded (task_reserve) */
+	t->mem = sizeof(*t);
+	c->mem += t->mem;
+	if (pdu->immediate) {
+		t->immediate = true;
+		c->imm_inflight++;
+	} else {
+		t->in_window = true;
+		c->window_used++;
 	}
 	t->conn = c;
 	t->itt = pdu->itt;
@@ -940,6 +1184,7 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	t->unsol_got = imm;
 	t->seq_off = imm;
 	t->seq_end = t->unsol_len;
+	t->mem_need = done ? 0 : scsi_buffer_need(t->cdb);
 
 	if (!done && t->req.dout_len) {
 		uint32_t edtl = (bhs[1] & ISCSI_CMD_WRITE) ? t->edtl : 0;
@@ -958,6 +1203,15 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 			t->req.io = SCSI_IO_NONE;
 			t->req.status = SCSI_STATUS_GOOD;
 			t->discard = true;
+		} else if (!task_reserve(t)) {
+			if (t->unsol_len) {
+				/* data is on its way and there is no room
+				 * for it: the initiator retries later */
+				task_set_full(t);
+			} else {
+				/* solicited only: R2T once there is room */
+				task_wait_memory(t);
+			}
 		} else {
 			t->dout = malloc(t->dout_len);
 			if (!t->dout) {
@@ -976,6 +1230,8 @@ static void handle_scsi_cmd(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	} else if (done) {
 		/* answered already; respond once unsolicited data is in */
 		t->discard = true;
+	} else if (!task_reserve(t)) {
+		task_wait_memory(t);	/* the read runs once there is room */
 	}
 	task_data_progress(t);
 }
@@ -1281,7 +1537,7 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	put_be32(bhs + 16, pdu->itt);
 	put_be32(bhs + 24, c->statsn++);
 	put_be32(bhs + 28, c->exp_cmdsn);
-	put_be32(bhs + 32, c->exp_cmdsn + IOD_CMD_WINDOW - 1);
+	put_be32(bhs + 32, iscsi_conn_max_cmdsn(c));
 	if (ret < 0) {
 		pr_info("%s: login of '%s' refused: %s\n", c->peer,
 			c->login.initiator[0] ? c->login.initiator : "?",
@@ -1315,6 +1571,7 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 		/* digests start with the first PDU after the login */
 		conn_flush(c);
 		c->full_feature = true;
+		iod_server_login_done(c->srv, c);
 		c->srv->sessions_total++;
 		if (!c->discovery)
 			reinstate(c);
@@ -1327,16 +1584,24 @@ static int handle_login(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 	return 0;
 }
 
-/* CmdSN ordering for non-immediate requests: only ExpCmdSN is taken; a
- * number outside the window is silently ignored (RFC 7143 4.2.2.1). With
- * one connection per session nothing can arrive early. */
+/* CmdSN ordering for non-immediate requests: a number outside
+ * [ExpCmdSN, MaxCmdSN] (serial arithmetic, RFC 1982) is silently ignored
+ * (RFC 7143 4.2.2.1); that includes ExpCmdSN itself while the window is
+ * full, since MaxCmdSN is then ExpCmdSN - 1. With one connection per
+ * session nothing can arrive early, so inside the window only ExpCmdSN
+ * is taken. */
 static bool cmdsn_accept(struct iscsi_conn *c, const struct iscsi_pdu *pdu)
 {
+	uint32_t max = iscsi_conn_max_cmdsn(c);
+
 	if (pdu->immediate)
 		return true;
-	if (pdu->cmdsn != c->exp_cmdsn) {
-		pr_debug("%s: CmdSN %u outside the window (ExpCmdSN %u), ignored\n",
-			 c->peer, pdu->cmdsn, c->exp_cmdsn);
+	if (sn_lt(pdu->cmdsn, c->exp_cmdsn) || sn_lt(max, pdu->cmdsn) ||
+	    pdu->cmdsn != c->exp_cmdsn) {
+		c->cmdsn_ignored++;
+		pr_debug("%s: CmdSN %u outside the window [%u, %u], ignored (%llu so far)\n",
+			 c->peer, pdu->cmdsn, c->exp_cmdsn, max,
+			 (unsigned long long)c->cmdsn_ignored);
 		return false;
 	}
 	c->exp_cmdsn++;
@@ -1401,13 +1666,26 @@ static uint32_t conn_max_dsl(const struct iscsi_conn *c)
 	return max < 8192 ? 8192 : max;
 }
 
+/*
+ * Whether the session's budget (storage.session_buffer) has room for one
+ * more reply. Buffers of commands never take the last IOD_HEADROOM
+ * (task_reserve), so this stops input only when replies pile up unread:
+ * Data-Out for the commands already taken is never held up by them.
+ */
+static bool conn_admit(const struct iscsi_conn *c)
+{
+	return c->mem + IOD_REPLY_MAX <= c->srv->cfg->session_buffer;
+}
+
 int iscsi_conn_input(struct iscsi_conn *c)
 {
 	struct iscsi_pdu pdu;
 	size_t pos = 0;
 	uint32_t max;
 	long n;
+	int ret = 0;
 
+	c->in_input = true;
 	while (!c->closing && !c->dead) {
 		bool hd = c->full_feature && c->p.header_digest;
 		bool dd = c->full_feature && c->p.data_digest;
@@ -1426,19 +1704,53 @@ int iscsi_conn_input(struct iscsi_conn *c)
 				send_reject(c, c->rbuf + pos,
 					    ISCSI_REJECT_PROTOCOL);
 			conn_flush(c);
-			return -1;
+			ret = -1;
+			break;
 		}
-		if (handle_pdu(c, &pdu))
-			return -1;
+		if (!conn_admit(c)) {
+			/* the PDU stays in rbuf; the socket is not read
+			 * until tasks end or the initiator reads replies */
+			if (!c->parked) {
+				c->parked = true;
+				c->parked_count++;
+				pr_debug("%s: %llu bytes buffered, input paused\n",
+					 c->peer, (unsigned long long)c->mem);
+			}
+			break;
+		}
+		c->parked = false;
+		if (handle_pdu(c, &pdu) || c->dead) {
+			ret = -1;
+			break;
+		}
 		pos += n;
-		if (c->dead)
-			return -1;
 	}
+	c->in_input = false;
+	if (ret)
+		return ret;
 	if (pos) {
 		memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
 		c->rlen -= pos;
 	}
+	conn_want_out(c, c->oq_head != NULL);
 	return 0;
+}
+
+/* Memory was freed: commands waiting for it start, and input parked
+ * at the budget goes on. */
+static void conn_resume(struct iscsi_conn *c)
+{
+	if (c->in_input || c->dead)
+		return;
+	conn_run_memq(c);
+	if (!c->parked || c->dead || c->closing)
+		return;
+	if (iscsi_conn_input(c)) {
+		iscsi_conn_close(c);
+		return;
+	}
+	if (!c->parked)
+		conn_want_out(c, c->oq_head != NULL);
 }
 
 static int conn_read(struct iscsi_conn *c)
@@ -1446,6 +1758,10 @@ static int conn_read(struct iscsi_conn *c)
 	for (;;) {
 		long need;
 		ssize_t n;
+
+		/* parked: an EPOLLIN of the same batch must not grow rbuf */
+		if (c->parked)
+			return 0;
 
 		/* grow the buffer to hold the PDU being received, never
 		 * beyond what we declared we accept */
@@ -1462,6 +1778,7 @@ static int conn_read(struct iscsi_conn *c)
 			nb = realloc(c->rbuf, cap);
 			if (!nb)
 				return -1;
+			c->mem += cap - c->rcap;
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
@@ -1478,7 +1795,7 @@ static int conn_read(struct iscsi_conn *c)
 		c->rlen += n;
 		if (iscsi_conn_input(c))
 			return -1;
-		if (c->closing || c->oq_bytes > IOD_OUTQ_MAX)
+		if (c->closing || c->parked)
 			return 0;
 	}
 }
@@ -1507,7 +1824,5 @@ void iscsi_conn_event(struct iscsi_conn *c, uint32_t events)
 		return;
 	}
 	/* input parked while output was backed up */
-	if (c->rlen && !c->closing && c->oq_bytes <= IOD_OUTQ_MAX &&
-	    iscsi_conn_input(c))
-		iscsi_conn_close(c);
+	conn_resume(c);
 }

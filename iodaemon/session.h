@@ -17,15 +17,27 @@
 #include "scsi.h"
 #include "server.h"
 
-/* Commands an initiator may have queued (CmdSN window). */
+/* Non-immediate commands a session may have in flight: the CmdSN
+ * window is [ExpCmdSN, ExpCmdSN + IOD_CMD_WINDOW - 1 - in flight]. */
 #define IOD_CMD_WINDOW	128u
-/* Stop reading from a connection whose replies pile up beyond this. */
-#define IOD_OUTQ_MAX	(32u << 20)
+/* Immediate SCSI commands in flight; more are rejected (reason 0x06). */
+#define IOD_IMM_MAX	16u
+/* Largest reply to one PDU that is not read data (a NOP-In echo). */
+#define IOD_REPLY_MAX	(IOD_MAX_RECV_DSL + 4096u)
+/* Part of storage.session_buffer that command buffers never take: it
+ * holds the receive buffer's growth and replies, so input stops only
+ * when replies pile up unread, never while commands wait for Data-Out. */
+#define IOD_HEADROOM	(2u << 20)
 
+/* One piece of output: bytes of its own, or a slice of a buffer (read
+ * data) that it frees when owned is set. */
 struct obuf {
 	struct obuf *next;
 	size_t len;
 	size_t off;
+	const uint8_t *ptr;
+	void *owned;
+	size_t mem;			/* accounted in the session's memory */
 	uint8_t data[];
 };
 
@@ -71,6 +83,12 @@ struct iscsi_task {
 	uint64_t ws_end;
 	uint64_t t_start;
 	int dir;			/* IOD_DIR_* for stats */
+	uint64_t mem;			/* reserved from the session budget */
+	uint64_t mem_need;		/* buffers still to reserve */
+	bool mem_wait;			/* queued until memory frees */
+	struct iscsi_task *memq_next;
+	bool immediate;			/* counted in imm_inflight */
+	bool in_window;			/* holds a CmdSN window slot */
 };
 
 struct iscsi_conn {
@@ -88,6 +106,26 @@ struct iscsi_conn {
 	struct obuf *oq_tail;
 	size_t oq_bytes;
 	uint32_t ep_events;
+	/* memory buffered for the session (receive buffer, reservations of
+	 * tasks, output queue), kept within storage.session_buffer */
+	uint64_t mem;
+	bool parked;			/* input stopped until memory frees */
+	bool in_input;			/* parsing: no re-entry from a flush */
+	uint32_t window_used;		/* non-immediate commands in flight */
+	uint32_t imm_inflight;
+	uint64_t cmdsn_ignored;		/* outside the window, dropped */
+	uint64_t imm_rejected;
+	uint64_t parked_count;		/* times input stopped at the budget */
+	struct iscsi_task *memq_head;	/* commands waiting for memory */
+	struct iscsi_task *memq_tail;
+	uint64_t mem_waits;		/* commands that had to wait */
+	uint64_t task_set_full;		/* refused: no room for their data */
+	/* connection limits (server.c): set when accept counted it */
+	bool counted;
+	uint8_t src[16];		/* remote address, v4-mapped */
+	uint64_t accepted_ns;		/* login must end by + login_timeout */
+	struct iscsi_conn *login_prev, *login_next;
+	bool on_login_list;
 
 	bool full_feature;
 	struct iscsi_login login;
@@ -128,5 +166,8 @@ void iscsi_conn_flush_queued(struct iod_server *s);
  * socketpair). Returns -1 when the connection must be closed.
  */
 int iscsi_conn_input(struct iscsi_conn *c);
+
+/* MaxCmdSN the session announces now. */
+uint32_t iscsi_conn_max_cmdsn(const struct iscsi_conn *c);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "bpf/xpan_shared.h"
 #include "config.h"
+#include "config_internal.h"
 #include "yamldoc.h"
 
 #define NETNS_RUN_DIR "/run/netns"
@@ -17,7 +18,7 @@ static const char *const top_keys[] = { "platform", "vlans", "nodes",
 static const char *const platform_keys[] = { "serial", "state", "bpffs",
 					     "learn_timeout", NULL };
 static const char *const vlan_keys[] = { "name", "id", "learn", NULL };
-/* initiators and chap are xpan-iod's; accepted and skipped here. */
+/* initiators and chap: config_storage.c parses them. */
 static const char *const node_keys[] = { "name", "port", "netns", "ifname",
 					 "vlan", "ips", "datapath",
 					 "max_learned", "flood_limit",
@@ -31,6 +32,8 @@ const char *xpan_datapath_name(int datapath)
 uint32_t xpan_cfg_node_quota(const struct xpan_config *cfg,
 			     const struct xpan_cfg_node *n)
 {
+	if (n->vlan == XPAN_CFG_NO_VLAN)
+		return 0;
 	return cfg->vlans[n->vlan].learn ? n->max_learned : 0;
 }
 
@@ -65,6 +68,7 @@ void xpan_config_free(struct xpan_config *cfg)
 {
 	free(cfg->vlans);
 	free(cfg->nodes);
+	xpan_cfg_storage_free(&cfg->storage);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -92,9 +96,9 @@ static int check_dup_keys(struct ydoc *d, yaml_node_t *map, char *err,
 	return 0;
 }
 
-static int check_map(struct ydoc *d, yaml_node_t *n,
-		     const char *const *allowed, const char *what, char *err,
-		     size_t errlen)
+int xpan_cfg_check_map(struct ydoc *d, yaml_node_t *n,
+		       const char *const *allowed, const char *what,
+		       char *err, size_t errlen)
 {
 	if (!ydoc_is_map(n))
 		return ydoc_err(d, n, err, errlen, "%s must be a mapping", what);
@@ -103,9 +107,8 @@ static int check_map(struct ydoc *d, yaml_node_t *n,
 	return ydoc_check_keys(d, n, allowed, what, err, errlen);
 }
 
-/* Copy a string scalar into a fixed buffer, refusing what does not fit. */
-static int get_str(struct ydoc *d, yaml_node_t *n, char *buf, size_t len,
-		   const char *what, char *err, size_t errlen)
+int xpan_cfg_get_str(struct ydoc *d, yaml_node_t *n, char *buf, size_t len,
+		     const char *what, char *err, size_t errlen)
 {
 	const char *s;
 
@@ -185,46 +188,49 @@ bad:
 }
 
 static int parse_platform(struct ydoc *d, yaml_node_t *root,
-			  struct xpan_config *cfg, char *err, size_t errlen)
+			  enum xpan_cfg_reader reader, struct xpan_config *cfg,
+			  char *err, size_t errlen)
 {
 	yaml_node_t *p = ydoc_get(d, root, "platform"), *n;
 	uint64_t v;
 
+	strcpy(cfg->state, XPAN_DEFAULT_STATE);
+	strcpy(cfg->bpffs, "/sys/fs/bpf/xpan");
+	cfg->learn_timeout = XPAN_CFG_LEARN_TIMEOUT_DEFAULT;
+	if (!p && reader == XPAN_CFG_STORAGE)
+		return 0;
 	if (!p)
 		return ydoc_err(d, root, err, errlen,
 				"missing 'platform:' section (serial is required)");
-	if (check_map(d, p, platform_keys, "platform", err, errlen))
+	if (xpan_cfg_check_map(d, p, platform_keys, "platform", err, errlen))
 		return -1;
 
 	n = ydoc_get(d, p, "serial");
-	if (!n)
+	if (!n && reader == XPAN_CFG_NETWORK)
 		return ydoc_err(d, p, err, errlen,
 				"platform.serial is required (0..65535); it is part of every virtual MAC");
-	if (ydoc_u64(d, n, 65535, &v, "platform.serial", err, errlen))
+	if (n && ydoc_u64(d, n, 65535, &v, "platform.serial", err, errlen))
 		return -1;
-	cfg->serial = (uint16_t)v;
+	cfg->serial = n ? (uint16_t)v : 0;
 
-	strcpy(cfg->state, XPAN_DEFAULT_STATE);
 	n = ydoc_get(d, p, "state");
-	if (n && get_str(d, n, cfg->state, sizeof(cfg->state),
-			 "platform.state", err, errlen))
+	if (n && xpan_cfg_get_str(d, n, cfg->state, sizeof(cfg->state),
+				  "platform.state", err, errlen))
 		return -1;
 	if (cfg->state[0] != '/')
 		return ydoc_err(d, n, err, errlen,
 				"platform.state '%s' must be an absolute path",
 				cfg->state);
 
-	strcpy(cfg->bpffs, "/sys/fs/bpf/xpan");
 	n = ydoc_get(d, p, "bpffs");
-	if (n && get_str(d, n, cfg->bpffs, sizeof(cfg->bpffs),
-			 "platform.bpffs", err, errlen))
+	if (n && xpan_cfg_get_str(d, n, cfg->bpffs, sizeof(cfg->bpffs),
+				  "platform.bpffs", err, errlen))
 		return -1;
 	if (cfg->bpffs[0] != '/')
 		return ydoc_err(d, n, err, errlen,
 				"platform.bpffs '%s' must be an absolute path",
 				cfg->bpffs);
 
-	cfg->learn_timeout = XPAN_CFG_LEARN_TIMEOUT_DEFAULT;
 	n = ydoc_get(d, p, "learn_timeout");
 	if (n) {
 		if (ydoc_u64(d, n, XPAN_CFG_LEARN_TIMEOUT_MAX, &v,
@@ -263,14 +269,14 @@ static int parse_vlans(struct ydoc *d, yaml_node_t *root,
 		struct xpan_cfg_vlan *v = &cfg->vlans[i];
 		uint64_t id;
 
-		if (check_map(d, m, vlan_keys, "vlan", err, errlen))
+		if (xpan_cfg_check_map(d, m, vlan_keys, "vlan", err, errlen))
 			return -1;
 		v->line = ydoc_line(m);
 		kn = ydoc_get(d, m, "name");
 		if (!kn)
 			return ydoc_err(d, m, err, errlen, "vlan needs a name");
-		if (get_str(d, kn, v->name, sizeof(v->name), "vlan name", err,
-			    errlen) ||
+		if (xpan_cfg_get_str(d, kn, v->name, sizeof(v->name),
+				     "vlan name", err, errlen) ||
 		    check_name(d, kn, v->name, "vlan name", err, errlen))
 			return -1;
 		kn = ydoc_get(d, m, "id");
@@ -328,7 +334,8 @@ static int parse_node_ips(struct ydoc *d, yaml_node_t *seq,
 	return 0;
 }
 
-static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
+static int parse_node(struct ydoc *d, yaml_node_t *m,
+		      enum xpan_cfg_reader reader, struct xpan_config *cfg,
 		      struct xpan_cfg_node *node, char *err, size_t errlen)
 {
 	yaml_node_t *kn;
@@ -336,33 +343,33 @@ static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
 	bool found = false;
 	uint64_t v;
 
-	if (check_map(d, m, node_keys, "node", err, errlen))
+	if (xpan_cfg_check_map(d, m, node_keys, "node", err, errlen))
 		return -1;
 	node->line = ydoc_line(m);
 
 	kn = ydoc_get(d, m, "name");
 	if (!kn)
 		return ydoc_err(d, m, err, errlen, "node needs a name");
-	if (get_str(d, kn, node->name, sizeof(node->name), "node name", err,
-		    errlen) ||
+	if (xpan_cfg_get_str(d, kn, node->name, sizeof(node->name),
+			     "node name", err, errlen) ||
 	    check_name(d, kn, node->name, "node name", err, errlen))
 		return -1;
 
 	kn = ydoc_get(d, m, "port");
-	if (!kn)
+	if (!kn && reader == XPAN_CFG_NETWORK)
 		return ydoc_err(d, m, err, errlen,
 				"node '%s' needs a port (its host-side interface)",
 				node->name);
-	if (get_str(d, kn, node->port, sizeof(node->port), "port", err,
-		    errlen) ||
-	    check_ifname(d, kn, node->port, "port", err, errlen))
+	if (kn && (xpan_cfg_get_str(d, kn, node->port, sizeof(node->port),
+				    "port", err, errlen) ||
+		   check_ifname(d, kn, node->port, "port", err, errlen)))
 		return -1;
-	node->port_line = ydoc_line(kn);
+	node->port_line = kn ? ydoc_line(kn) : node->line;
 
 	kn = ydoc_get(d, m, "netns");
 	if (kn) {
-		if (get_str(d, kn, node->netns, sizeof(node->netns), "netns",
-			    err, errlen))
+		if (xpan_cfg_get_str(d, kn, node->netns, sizeof(node->netns),
+				     "netns", err, errlen))
 			return -1;
 		if (strchr(node->netns, '/') || strcmp(node->netns, ".") == 0 ||
 		    strcmp(node->netns, "..") == 0)
@@ -374,27 +381,31 @@ static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
 
 	strcpy(node->ifname, XPAN_DEFAULT_IFNAME);
 	kn = ydoc_get(d, m, "ifname");
-	if (kn && (get_str(d, kn, node->ifname, sizeof(node->ifname),
-			   "ifname", err, errlen) ||
+	if (kn && (xpan_cfg_get_str(d, kn, node->ifname,
+				    sizeof(node->ifname), "ifname", err,
+				    errlen) ||
 		   check_ifname(d, kn, node->ifname, "ifname", err, errlen)))
 		return -1;
 
+	node->vlan = XPAN_CFG_NO_VLAN;
 	kn = ydoc_get(d, m, "vlan");
-	if (!kn)
+	if (!kn && reader == XPAN_CFG_NETWORK)
 		return ydoc_err(d, m, err, errlen, "node '%s' needs a vlan",
 				node->name);
-	if (ydoc_str(d, kn, &s, "vlan", err, errlen))
-		return -1;
-	for (size_t i = 0; i < cfg->n_vlans; i++) {
-		if (strcmp(cfg->vlans[i].name, s) == 0) {
-			node->vlan = i;
-			found = true;
+	if (kn) {
+		if (ydoc_str(d, kn, &s, "vlan", err, errlen))
+			return -1;
+		for (size_t i = 0; i < cfg->n_vlans; i++) {
+			if (strcmp(cfg->vlans[i].name, s) == 0) {
+				node->vlan = i;
+				found = true;
+			}
 		}
+		if (!found)
+			return ydoc_err(d, kn, err, errlen,
+					"node '%s' names unknown vlan '%s' (define it under vlans:)",
+					node->name, s);
 	}
-	if (!found)
-		return ydoc_err(d, kn, err, errlen,
-				"node '%s' names unknown vlan '%s' (define it under vlans:)",
-				node->name, s);
 
 	node->datapath = XPAN_DP_TC;
 	kn = ydoc_get(d, m, "datapath");
@@ -430,7 +441,8 @@ static int parse_node(struct ydoc *d, yaml_node_t *m, struct xpan_config *cfg,
 			return -1;
 		node->flood_limit = (uint32_t)v;
 	}
-	return 0;
+	return xpan_cfg_parse_iscsi(d, m, node->name, &node->iscsi, err,
+				    errlen);
 }
 
 /* Rules across nodes: unique names, ports and IPs per VLAN; VLAN size. */
@@ -449,11 +461,11 @@ static int check_nodes(struct ydoc *d, yaml_node_t *seq,
 			return ydoc_err(d, ydoc_get(d, m, "name"), err, errlen,
 					"duplicate node name '%s' (first at line %d)",
 					a->name, b->line);
-		if (strcmp(a->port, b->port) == 0)
+		if (a->port[0] && strcmp(a->port, b->port) == 0)
 			return ydoc_err(d, ydoc_get(d, m, "port"), err, errlen,
 					"port '%s' of node '%s' is already used by node '%s' (line %d)",
 					a->port, a->name, b->name, b->port_line);
-		if (a->vlan != b->vlan)
+		if (a->vlan == XPAN_CFG_NO_VLAN || a->vlan != b->vlan)
 			continue;
 		members++;
 		for (size_t x = 0; x < a->n_ips; x++)
@@ -476,7 +488,7 @@ static int check_nodes(struct ydoc *d, yaml_node_t *seq,
 				return ydoc_err(d, m, err, errlen,
 						"node '%s' lists IP on line %d twice",
 						a->name, a->ips[x].line);
-	if (members > XPAN_VLAN_MAX_MEMBERS)
+	if (a->vlan != XPAN_CFG_NO_VLAN && members > XPAN_VLAN_MAX_MEMBERS)
 		return ydoc_err(d, m, err, errlen,
 				"vlan '%s' has more than %d members",
 				cfg->vlans[a->vlan].name, XPAN_VLAN_MAX_MEMBERS);
@@ -484,7 +496,8 @@ static int check_nodes(struct ydoc *d, yaml_node_t *seq,
 }
 
 static int parse_nodes(struct ydoc *d, yaml_node_t *root,
-		       struct xpan_config *cfg, char *err, size_t errlen)
+		       enum xpan_cfg_reader reader, struct xpan_config *cfg,
+		       char *err, size_t errlen)
 {
 	yaml_node_t *seq = ydoc_get(d, root, "nodes");
 	uint64_t quota = 0;
@@ -505,8 +518,8 @@ static int parse_nodes(struct ydoc *d, yaml_node_t *root,
 	for (size_t i = 0; i < n; i++) {
 		const struct xpan_cfg_node *node = &cfg->nodes[i];
 
-		if (parse_node(d, ydoc_seq_at(d, seq, i), cfg, &cfg->nodes[i],
-			       err, errlen))
+		if (parse_node(d, ydoc_seq_at(d, seq, i), reader, cfg,
+			       &cfg->nodes[i], err, errlen))
 			return -1;
 		cfg->n_nodes++;
 		if (check_nodes(d, seq, cfg, i, err, errlen))
@@ -528,48 +541,61 @@ static int parse_nodes(struct ydoc *d, yaml_node_t *root,
 	return 0;
 }
 
-static int parse_doc(struct ydoc *d, struct xpan_config *cfg, char *err,
-		     size_t errlen)
+/*
+ * One pass over the whole file, in the same order for every reader, so a
+ * file with more than one mistake gets the same first complaint from
+ * xpan-ctrld and xpan-iod.
+ */
+static int parse_doc(struct ydoc *d, enum xpan_cfg_reader reader,
+		     struct xpan_config *cfg, char *err, size_t errlen)
 {
-	yaml_node_t *root = ydoc_root(d);
+	yaml_node_t *root = ydoc_root(d), *st;
 
+	xpan_cfg_storage_defaults(&cfg->storage);
+	if (!root && reader == XPAN_CFG_STORAGE)
+		return parse_platform(d, root, reader, cfg, err, errlen);
 	if (!root)
 		return ydoc_err(d, NULL, err, errlen,
 				"the file is empty; it needs at least platform: { serial: N }");
-	if (check_map(d, root, top_keys, "the top level", err, errlen) ||
-	    parse_platform(d, root, cfg, err, errlen) ||
+	if (xpan_cfg_check_map(d, root, top_keys, "the top level", err,
+			       errlen) ||
+	    parse_platform(d, root, reader, cfg, err, errlen) ||
 	    parse_vlans(d, root, cfg, err, errlen) ||
-	    parse_nodes(d, root, cfg, err, errlen))
+	    parse_nodes(d, root, reader, cfg, err, errlen))
 		return -1;
-	return 0;
+	st = ydoc_get(d, root, "storage");
+	if (st && xpan_cfg_parse_storage(d, st, &cfg->storage, err, errlen))
+		return -1;
+	return xpan_cfg_check_storage(d, cfg, err, errlen);
 }
 
-static int load_doc(struct ydoc *d, struct xpan_config *cfg, char *err,
-		    size_t errlen)
+static int load_doc(struct ydoc *d, enum xpan_cfg_reader reader,
+		    struct xpan_config *cfg, char *err, size_t errlen)
 {
 	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", d->path);
-	ret = parse_doc(d, cfg, err, errlen);
+	ret = parse_doc(d, reader, cfg, err, errlen);
 	ydoc_free(d);
 	if (ret)
 		xpan_config_free(cfg);
 	return ret;
 }
 
-int xpan_config_load(const char *path, struct xpan_config *cfg, char *err,
-		     size_t errlen)
+int xpan_config_read(const char *path, enum xpan_cfg_reader reader,
+		     struct xpan_config *cfg, char *err, size_t errlen)
 {
 	struct ydoc d;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (ydoc_load(&d, path, err, errlen))
 		return -1;
-	return load_doc(&d, cfg, err, errlen);
+	return load_doc(&d, reader, cfg, err, errlen);
 }
 
-int xpan_config_load_string(const char *name, const char *buf, size_t len,
+int xpan_config_read_string(const char *name, const char *buf, size_t len,
+			    enum xpan_cfg_reader reader,
 			    struct xpan_config *cfg, char *err, size_t errlen)
 {
 	struct ydoc d;
@@ -577,7 +603,20 @@ int xpan_config_load_string(const char *name, const char *buf, size_t len,
 	memset(cfg, 0, sizeof(*cfg));
 	if (ydoc_load_string(&d, name, buf, len, err, errlen))
 		return -1;
-	return load_doc(&d, cfg, err, errlen);
+	return load_doc(&d, reader, cfg, err, errlen);
+}
+
+int xpan_config_load(const char *path, struct xpan_config *cfg, char *err,
+		     size_t errlen)
+{
+	return xpan_config_read(path, XPAN_CFG_NETWORK, cfg, err, errlen);
+}
+
+int xpan_config_load_string(const char *name, const char *buf, size_t len,
+			    struct xpan_config *cfg, char *err, size_t errlen)
+{
+	return xpan_config_read_string(name, buf, len, XPAN_CFG_NETWORK, cfg,
+				       err, errlen);
 }
 
 int xpan_config_validate_system(const struct xpan_config *cfg, char *err,

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The network half of xpan's YAML config (platform, vlans, nodes) as a
- * plain struct tree. Parsing checks everything that can be checked from
- * the file alone; xpan_config_validate_system() adds the checks against
- * the running host (ports and namespaces exist), so parsing can be tested
- * without root. Used by xpan-ctrld and by the xpan CLI.
- * The storage: section and node keys initiators/chap belong to xpan-iod
- * and are skipped here. Keys and rules are documented in docs/config.md.
+ * xpan's YAML config, the whole file (platform, vlans, nodes with their
+ * iSCSI keys, storage: in config_storage.h) as a plain struct tree. The
+ * one reader of the file: xpan-ctrld, the xpan CLI and xpan-iod all parse
+ * it here, so they refuse the same mistakes. Parsing checks everything
+ * that can be checked from the file alone; xpan_config_validate_system()
+ * adds the checks against the running host (ports and namespaces exist),
+ * so parsing can be tested without root. Keys and rules are documented in
+ * docs/config.md.
  */
 #ifndef XPAN_CONFIG_H
 #define XPAN_CONFIG_H
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+
+#include "config_storage.h"
 
 #define XPAN_CFG_NAME_MAX	32	/* node and VLAN names, with the NUL */
 #define XPAN_CFG_PATH_MAX	256
@@ -28,6 +31,20 @@
 #define XPAN_CFG_LEARN_TIMEOUT_MAX	86400	/* s */
 #define XPAN_CFG_FLOOD_LIMIT_DEFAULT	1000	/* frames/s */
 #define XPAN_CFG_FLOOD_LIMIT_MAX	10000000 /* frames/s, past any port's rate */
+
+/* xpan_cfg_node.vlan of a node without vlan: (read for storage only). */
+#define XPAN_CFG_NO_VLAN		((size_t)-1)
+
+/*
+ * Who reads the file. What may be in it and how each key is checked is
+ * the same for all; only what must be there differs: the network side
+ * needs platform.serial and every node's port and vlan, xpan-iod (a
+ * storage host's file may leave them out) does not.
+ */
+enum xpan_cfg_reader {
+	XPAN_CFG_NETWORK,	/* xpan-ctrld, the xpan CLI */
+	XPAN_CFG_STORAGE,	/* xpan-iod */
+};
 
 struct xpan_cfg_ip {
 	uint32_t addr;			/* IPv4, network byte order */
@@ -47,7 +64,8 @@ struct xpan_cfg_node {
 	char port[IF_NAMESIZE];		/* host-side interface */
 	char netns[XPAN_CFG_NAME_MAX];	/* "" when xpan does not manage the node */
 	char ifname[IF_NAMESIZE];	/* node's interface inside netns */
-	size_t vlan;			/* index into xpan_config.vlans */
+	size_t vlan;			/* index into xpan_config.vlans, or
+					 * XPAN_CFG_NO_VLAN */
 	int datapath;			/* enum xpan_datapath */
 	struct xpan_cfg_ip ips[XPAN_CFG_NODE_MAX_IPS];
 	size_t n_ips;
@@ -57,6 +75,7 @@ struct xpan_cfg_node {
 	int port_line;
 	int netns_line;
 	int max_learned_line;		/* its key, else the node's line */
+	struct xpan_cfg_iscsi iscsi;	/* initiators, chap */
 };
 
 struct xpan_config {
@@ -69,16 +88,23 @@ struct xpan_config {
 	size_t n_vlans;
 	struct xpan_cfg_node *nodes;
 	size_t n_nodes;
+	struct xpan_cfg_storage storage; /* defaults when the file has none */
 };
 
 /*
  * Parse and validate path into cfg (which the caller zeroes or frees
- * first). 0 on success; -1 with "FILE:LINE: what is wrong" in err, and cfg
- * left empty.
+ * first) for reader. 0 on success; -1 with "FILE:LINE: what is wrong" in
+ * err, and cfg left empty.
  */
+int xpan_config_read(const char *path, enum xpan_cfg_reader reader,
+		     struct xpan_config *cfg, char *err, size_t errlen);
+/* The same from a buffer; name stands for the file in messages (tests). */
+int xpan_config_read_string(const char *name, const char *buf, size_t len,
+			    enum xpan_cfg_reader reader,
+			    struct xpan_config *cfg, char *err, size_t errlen);
+/* xpan_config_read*() for XPAN_CFG_NETWORK (xpan-ctrld, the CLI). */
 int xpan_config_load(const char *path, struct xpan_config *cfg, char *err,
 		     size_t errlen);
-/* The same from a buffer; name stands for the file in messages (tests). */
 int xpan_config_load_string(const char *name, const char *buf, size_t len,
 			    struct xpan_config *cfg, char *err, size_t errlen);
 /* Every port interface and /run/netns/<netns> exists. 0 or -1 + err. */
@@ -90,7 +116,8 @@ void xpan_config_free(struct xpan_config *cfg);
 const struct xpan_cfg_node *xpan_config_node(const struct xpan_config *cfg,
 					     const char *name);
 const char *xpan_datapath_name(int datapath);
-/* Learned addresses the node's port may hold: 0 when its VLAN does not learn. */
+/* Learned addresses the node's port may hold: 0 when its VLAN does not
+ * learn (or it has none). */
 uint32_t xpan_cfg_node_quota(const struct xpan_config *cfg,
 			     const struct xpan_cfg_node *n);
 /*

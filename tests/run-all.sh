@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the test suites and adds their results into one closing line.
-#   bash tests/run-all.sh [unit|dataplane|integration|storage ...]
+#   bash tests/run-all.sh [unit|dataplane|fuzz|integration|storage ...]
 # Each suite prints its own runner summary; the last line of output is
-# "N passed, N failed, N skipped" over everything that ran.
+# "N passed, N failed, N skipped" over everything that ran. A runner that
+# cannot start (a binary the build should have made is missing, a suite
+# without tests) counts as failed; only "needs root" and a scenario's own
+# exit 77 (a missing system tool, never a project binary) are skips.
 set -u
 cd "$(dirname "$0")/.."
 
 B=build
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit dataplane integration storage)
+[ ${#suites[@]} -eq 0 ] && suites=(unit dataplane fuzz integration storage)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -21,7 +24,7 @@ run_criterion() {
 	out=$(mktemp)
 	"$bin" --jobs 1 >"$out" 2>&1
 	rc=$?
-	grep -E '\[(FAIL|----)\]|Assertion|Crash|ERROR|runtime error|Sanitizer' "$out" | head -40
+	grep -E '\[(FAIL|----)\]|Assertion|CRASH|ERROR|runtime error|Sanitizer' "$out" | head -40
 	line=$(grep -a 'Synthesis:' "$out" | tail -1)
 	echo "$(basename "$(dirname "$bin")")/$(basename "$bin"): ${line#*Synthesis: }"
 	p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
@@ -54,6 +57,26 @@ run_script() {
 	esac
 }
 
+# A runner that cannot start is a failure, never a skip: the Makefile
+# should have built it (a build that silently produced nothing must not
+# turn the run green).
+cannot_start() {
+	echo "FAIL: $1"
+	failed=$((failed + 1)); failures+=("$1")
+}
+
+# need_bins SUITE FILE...: every FILE is an executable the build made.
+need_bins() {
+	local s=$1 b ok=0
+	shift
+	for b in "$@"; do
+		[ -x "$b" ] && continue
+		cannot_start "$s: $b is missing or not executable: the build did not make it (run 'make test-$s')"
+		ok=1
+	done
+	return $ok
+}
+
 needs_root() {
 	if [ $is_root -eq 0 ]; then
 		echo "$1: SKIPPED - needs root (CAP_BPF, CAP_NET_ADMIN, network namespaces); run 'sudo make test'"
@@ -67,21 +90,45 @@ for s in "${suites[@]}"; do
 	echo "==== $s tests"
 	case $s in
 	unit)
-		for t in "$B"/tests/test_* "$B"/tests/asan/test_*; do
-			[ -x "$t" ] || continue
-			run_criterion "$t"
+		# One plain and one ASan+UBSan binary per tests/unit/test_*.c.
+		srcs=(tests/unit/test_*.c)
+		[ -e "${srcs[0]}" ] || { cannot_start "unit: no tests/unit/test_*.c"; continue; }
+		for src in "${srcs[@]}"; do
+			name=$(basename "$src" .c)
+			for t in "$B/tests/$name" "$B/tests/asan/$name"; do
+				need_bins unit "$t" && run_criterion "$t"
+			done
 		done ;;
 	dataplane)
-		[ -x "$B/tests/dp_tests" ] || continue
+		compgen -G "tests/dataplane/*.c" >/dev/null ||
+			{ cannot_start "dataplane: no tests/dataplane/*.c"; continue; }
+		need_bins dataplane "$B/tests/dp_tests" || continue
 		needs_root dataplane 1 || continue
 		run_criterion "$B/tests/dp_tests" ;;
 	integration|storage)
 		dir=tests/$s
-		ls "$dir"/test_*.sh >/dev/null 2>&1 || continue
+		if ! compgen -G "$dir/test_*.sh" >/dev/null; then
+			cannot_start "$s: no $dir/test_*.sh"
+			continue
+		fi
+		if [ "$s" = integration ]; then
+			need_bins "$s" "$B/xpan" "$B/xpan-ctrld" || continue
+		else
+			need_bins "$s" "$B/xpan-iod" "$B/tests/iod_rw" || continue
+		fi
 		needs_root "$s" "$(ls "$dir"/test_*.sh | wc -l)" || continue
 		for t in "$dir"/test_*.sh; do
 			run_script "$t"
 		done ;;
+	fuzz)
+		# Every reproducer in fuzz/crashes/ (and the kept corpus)
+		# through its harness, replayed under ASan+UBSan.
+		hs=(fuzz/fuzz_*.c)
+		[ -e "${hs[0]}" ] || { cannot_start "fuzz: no fuzz/fuzz_*.c"; continue; }
+		bins=()
+		for h in "${hs[@]}"; do bins+=("$B/fuzz-replay/$(basename "$h" .c)"); done
+		need_bins fuzz "${bins[@]}" || continue
+		run_script fuzz/replay.sh ;;
 	*) echo "unknown suite $s"; exit 2 ;;
 	esac
 done

@@ -351,16 +351,46 @@ xit_node_macs()
 
 # A port's counter from `xpan show stats -j`: xit_stat NODE FIELD, where
 # FIELD is a top-level counter (arp_replies) or drops.<reason>
-# (drops.other_vlan); missing counts as 0.
+# (drops.other_vlan). The JSON lists every counter and reason, so a
+# missing port or field is an error, never a 0: it prints nothing (an
+# empty value fails every xit_expect_*) and says why on stderr.
 xit_stat()
 {
-	local port v
+	local port json v
 	port=$(xit_port "$1")
-	v=$(xit_xpan show stats -j 2>/dev/null | jq -r --arg p "$port" --arg f "$2" '
+	if ! json=$(xit_xpan show stats -j 2>&1); then
+		printf 'xit_stat %s %s: xpan show stats -j failed: %s\n' "$1" "$2" "$json" >&2
+		return 1
+	fi
+	v=$(jq -r --arg p "$port" --arg f "$2" '
 		'"$XIT_JQ_ROWS"' |
 		select(.port == $p or .ifname == $p or .name == $p) |
-		getpath($f | split(".")) // 0')
-	printf '%s' "${v:-0}"
+		getpath($f | split("."))' <<<"$json" 2>&1)
+	if ! xit_is_count "$v"; then
+		printf 'xit_stat %s %s: no such counter on port %s (got "%s")\n' \
+			"$1" "$2" "$port" "$v" >&2
+		return 1
+	fi
+	printf '%s' "$v"
+}
+
+# xit_is_count VALUE: VALUE is a non-negative decimal integer (strict: an
+# empty, signed, spaced or multi-line value is not).
+xit_is_count()
+{
+	[[ "$1" =~ ^[0-9]+$ ]]
+}
+
+# xit_sum VALUE...: the sum of counts, or nothing (and status 1) when any
+# of them is not a count, so a missing counter cannot vanish in a sum.
+xit_sum()
+{
+	local v t=0
+	for v in "$@"; do
+		xit_is_count "$v" || return 1
+		t=$((t + 10#$v))
+	done
+	printf '%s' "$t"
 }
 
 # ---- assertions -----------------------------------------------------------
@@ -428,10 +458,11 @@ xit_expect_eq()
 	return 1
 }
 
-# xit_expect_gt "what" GOT LIMIT: integer GOT > LIMIT.
+# xit_expect_gt "what" GOT LIMIT: integer GOT > LIMIT (both must be
+# counts: an empty or non-numeric value on either side fails).
 xit_expect_gt()
 {
-	if [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt "$3" ]; then
+	if xit_is_count "$2" && xit_is_count "$3" && [ "$((10#$2))" -gt "$((10#$3))" ]; then
 		xit_pass "$1 ($2 > $3)"
 		return 0
 	fi
@@ -521,7 +552,7 @@ xit_capture_wait()
 {
 	local f=$XIT_TMP/cap-$1.out i
 	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(grep -c . "$f")" -ge "$2" ] && return 0
+		[ "$(grep -c "^[^[:space:]]" "$f")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -534,13 +565,124 @@ xit_capture_stop()
 	eval "pid=\${XIT_CAP_$1:-}"
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	# tcpdump ends its output with an empty line: count frames only.
-	grep -c . "$XIT_TMP/cap-$1.out"
+	grep -c "^[^[:space:]]" "$XIT_TMP/cap-$1.out"
 }
 
 # xit_capture_show TAG: the first frames, for failure messages.
 xit_capture_show()
 {
 	head -n 5 "$XIT_TMP/cap-$1.out" | sed 's/^/    | /'
+}
+
+# ---- "nothing arrives", proved by a sentinel ------------------------------
+# A fixed sleep cannot show that a frame never arrives (it may be late, or
+# the capture may be dead). Instead one capture on the receiver records
+# both the forbidden frames and a sentinel: a frame that must arrive, sent
+# after the forbidden traffic. Once the sentinel is in the capture, every
+# forbidden frame sent before it has had its chance (same socket, same
+# order); then the forbidden count must be exactly 0 and the sentinel
+# count at least 1. Usage:
+#
+#   xit_none_start TAG NODE 'FORBIDDEN FILTER' 'SENTINEL FILTER'
+#   ...send the traffic that must not arrive at NODE...
+#   xit_expect_none "what" TAG SENTINEL_CMD...
+#
+# e.g.  xit_none_start r1 r1 'host 10.10.0.99' 'icmp and src host 10.10.0.2'
+#       xit_ns b1 ping -c 3 -i 0.2 -W 1 10.10.0.1
+#       xit_expect_none "r1 got nothing from b1" r1 xit_ns r2 ping -c 1 -W 1 10.10.0.1
+#
+# Filters are tcpdump (pcap) expressions; only frames arriving at NODE's
+# eth0 count (-Q in). SENTINEL_CMD is repeated (every ~2 s, bounded by
+# XIT_WAIT_SENTINEL) until a sentinel is seen; its exit status is not
+# used. A frame matching both filters counts as forbidden. Several
+# watches may be open at once (one TAG each); a watch is used once.
+
+XIT_WAIT_SENTINEL=${XIT_WAIT_SENTINEL:-20}
+
+# xit_none_start TAG NODE FORBIDDEN SENTINEL
+xit_none_start()
+{
+	local tag=$1 n=$2 f=$XIT_TMP/none-$1
+	rm -f "$f".pcap "$f".err
+	printf '%s\n' "$3" >"$f.forbidden"
+	printf '%s\n' "$4" >"$f.sentinel"
+	printf '%s\n' "$n" >"$f.node"
+	# -U: each frame is in the file as soon as it is captured; -Z root:
+	# tcpdump must not drop to a user who cannot write in $XIT_TMP.
+	xit_bg_ns "$n" tcpdump -i eth0 -nn -p -Q in --immediate-mode -U -Z root \
+		-w "$f.pcap" "($3) or ($4)" 2>"$f.err"
+	eval "XIT_NONE_$tag=$XIT_BG_PID"
+	if ! xit_wait_for 10 grep -q 'listening on' "$f.err"; then
+		cat "$f.err"
+		xit_fatal "tcpdump in $n for watch $tag did not start"
+	fi
+}
+
+# xit_none_count TAG FILTER: frames in the watch's file matching FILTER.
+# Prints nothing (status 1) when the file cannot be read in full.
+xit_none_count()
+{
+	local out
+	out=$(tcpdump -nn -r "$XIT_TMP/none-$1.pcap" "$2" 2>>"$XIT_TMP/none-$1.rerr") ||
+		return 1
+	grep -c "^[^[:space:]]" <<<"$out"
+}
+
+# xit_expect_none "what" TAG SENTINEL_CMD...
+xit_expect_none()
+{
+	local desc=$1 tag=$2 f=$XIT_TMP/none-$2 pid forb sent node i seen=0
+	shift 2
+	node=$(cat "$f.node")
+	for ((i = 0; i < XIT_WAIT_SENTINEL; i += 2)); do
+		"$@" >/dev/null 2>&1
+		if xit_wait_for 2 xit_none_seen "$tag"; then
+			seen=1
+			break
+		fi
+	done
+	eval "pid=\${XIT_NONE_$tag:-}"
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	eval "XIT_NONE_$tag="
+	# The capture has ended: now the file must read back whole.
+	forb=$(xit_none_count "$tag" "$(cat "$f.forbidden")")
+	sent=$(xit_none_count "$tag" "$(cat "$f.sentinel")")
+	if [ $seen -eq 1 ] && xit_is_count "$forb" && xit_is_count "$sent" &&
+		[ "$forb" -eq 0 ] && [ "$sent" -ge 1 ]; then
+		xit_pass "$desc (at $node: 0 forbidden frames, then $sent sentinel)"
+		return 0
+	fi
+	xit_failed "$desc"
+	printf '    at %s: forbidden [%s] = "%s", sentinel [%s] = "%s"\n' \
+		"$node" "$(cat "$f.forbidden")" "$forb" "$(cat "$f.sentinel")" "$sent"
+	[ $seen -eq 1 ] || printf '    sentinel never seen within %ss; sent by: %s\n' \
+		"$XIT_WAIT_SENTINEL" "$*"
+	[ -s "$f.rerr" ] && grep -v '^reading from file' "$f.rerr" | sed 's/^/    tcpdump -r: /'
+	tcpdump -nn -e -r "$f.pcap" 2>/dev/null | head -n 8 | sed 's/^/    | /'
+	return 1
+}
+
+# xit_inject NODE: one sentinel frame (ethertype 0x88b5, local
+# experimental, to broadcast) written into NODE's eth0 from the host side
+# of its port, for a receiver that no node can reach any more (a port
+# that was detached or unloaded). Its filter: $XIT_INJECT_FILTER.
+XIT_INJECT_FILTER='ether proto 0x88b5'
+xit_inject()
+{
+	python3 - "$(xit_port "$1")" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(b"\xff" * 6 + bytes.fromhex("020000000001") + b"\x88\xb5" + b"xit sentinel".ljust(46, b"\0"))
+PY
+}
+
+# The sentinel is in the watch's file (complete frames only).
+xit_none_seen()
+{
+	local n
+	n=$(tcpdump -nn -r "$XIT_TMP/none-$1.pcap" "$(cat "$XIT_TMP/none-$1.sentinel")" 2>/dev/null | grep -c "^[^[:space:]]")
+	xit_is_count "$n" && [ "$n" -gt 0 ]
 }
 
 # ---- teardown -------------------------------------------------------------

@@ -3,16 +3,32 @@
 # start) and control socket; cleanup kills only the daemons it started.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-IOD=$ROOT/build/xpan-iod
+# IOD=/path/to/an/older/xpan-iod runs a scenario against another build
+# (to see an attack test fail on the code before its fix).
+IOD=${IOD:-$ROOT/build/xpan-iod}
+RAW="python3 $ROOT/tests/storage/iscsi_raw.py"
 IOD_RW=$ROOT/build/tests/iod_rw
 TARGET=iqn.2026-11.io.xpan:storage
 IQN=iqn.2026-11.io.xpan
 T=$(mktemp -d /tmp/xpan-iod-test.XXXXXX)
 IOD_PID=
 PORT=
+BG_PIDS=()
+
+# bg_track PID: a helper process of the scenario, killed at exit.
+bg_track()
+{
+	BG_PIDS+=("$1")
+}
 
 iod_cleanup()
 {
+	local p
+	touch "$T/stop" 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	if [ -n "$IOD_PID" ] && kill -0 "$IOD_PID" 2>/dev/null; then
 		kill "$IOD_PID" 2>/dev/null
 		wait "$IOD_PID" 2>/dev/null
@@ -66,6 +82,38 @@ iod_start()
 		IOD_PID=
 	done
 	fail "xpan-iod did not start"
+}
+
+# wait_until TRIES CMD...: runs CMD every 0.1 s until it succeeds; a
+# guard against hanging, not a timing check (TRIES is generous).
+wait_until()
+{
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rss_sampler PID FILE: keeps the peak VmRSS (KiB) of PID in FILE, sampled
+# about every 10 ms, until PID exits or $T/stop exists.
+rss_sampler()
+{
+	local pid=$1 file=$2 peak=0 k v u
+	while [ ! -e "$T/stop" ] && [ -r "/proc/$pid/status" ]; do
+		while read -r k v u; do
+			if [ "$k" = VmRSS: ]; then
+				if [ "$v" -gt "$peak" ]; then
+					peak=$v
+					echo "$peak" >"$file"
+				fi
+				break
+			fi
+		done <"/proc/$pid/status"
+		sleep 0.01
+	done
 }
 
 iod_kill9()

@@ -7,12 +7,52 @@ need "$IOD" "$IOD_RW" python3
 write_config
 iod_start "$T/xpan.yaml"
 
+# lun1_holds_pattern FILE OFFSET NBLOCKS WINDOW: the NBLOCKS 512-byte
+# blocks at OFFSET in FILE are exactly what `iod_rw roundtrip NBLOCKS`
+# writes (its fill() and rt_len(), mirrored here), and the rest of the
+# WINDOW bytes after them are still zero. Prints the first difference.
+lun1_holds_pattern()
+{
+	python3 - "$@" <<'PY'
+import struct, sys
+path, off, nblk, window = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+BS = 512
+def rt_len(seq):
+    return 8192 if seq % 16 == 0 else 1 + (seq * 37) % 256
+def block(lba, seq):
+    return b"".join(struct.pack("<QQ", lba, (seq ^ (j * 0x9e3779b97f4a7c15)) & (2**64 - 1))
+                    for j in range(0, BS, 16))
+want = bytearray()
+lba, seq = 0, 1
+while lba < nblk:
+    n = min(rt_len(seq), nblk - lba)
+    for i in range(n):
+        want += block(lba + i, seq)
+    lba, seq = lba + n, seq + 1
+with open(path, "rb") as f:
+    f.seek(off)
+    got = f.read(window)
+if len(got) != window:
+    sys.exit("%s: only %d of %d bytes at offset %d" % (path, len(got), window, off))
+for i in range(0, len(want), BS):
+    if got[i:i + BS] != want[i:i + BS]:
+        sys.exit("block %d at file offset %d: got %s..., want %s..." %
+                 (i // BS, off + i, got[i:i + 16].hex(), want[i:i + 16].hex()))
+rest = got[len(want):]
+if rest.count(0) != len(rest):
+    k = next(i for i, b in enumerate(rest) if b)
+    sys.exit("non-zero byte at file offset %d, past the %d written blocks" %
+             (off + len(want) + k, nblk))
+print("LUN 1 window: %d blocks as written, %d bytes after them zero" % (nblk, len(rest)))
+PY
+}
+
 before0=$(head -c 32M "$T/san/disk0.img" | md5sum)
 "$IOD_RW" "$(url 1)" $IQN:n1 roundtrip 20000 || fail "round trip on n1 LUN 1"
 after0=$(head -c 32M "$T/san/disk0.img" | md5sum)
 [ "$before0" = "$after0" ] || fail "a write to LUN 1 changed LUN 0's window"
-tail -c 32M "$T/san/disk0.img" | od -An -tx1 | grep -qv '^ 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00$' ||
-	fail "nothing reached LUN 1's window at offset 32 MiB"
+lun1_holds_pattern "$T/san/disk0.img" $((32 << 20)) 20000 $((32 << 20)) ||
+	fail "LUN 1's window at offset 32 MiB does not hold exactly what was written"
 
 # the second path of n1 sees the same data; this one with CRC32C digests
 IOD_RW_DIGEST=crc32c "$IOD_RW" "$(url 1)" $IQN:n1-path2 roundtrip 300 ||

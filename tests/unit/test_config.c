@@ -59,7 +59,7 @@ static const char example[] =
 	"    ips: [10.10.0.1/24]\n"
 	"    datapath: tc\n"				/* 15 */
 	"    initiators: [iqn.2026-11.io.xpan:n1]\n"
-	"    chap: { user: n1, secret: \"s3cret\" }\n"
+	"    chap: { user: n1, secret: \"s3cret-s3cret\" }\n"
 	"  - name: n2\n"
 	"    port: xp-n2\n"
 	"    vlan: blue\n"				/* 20 */
@@ -306,17 +306,58 @@ Test(config, unknown_keys)
 		     "    vlan: red\n", 9, "given twice");
 }
 
-Test(config, storage_section_ignored)
+/* The storage keys are read here too (one parser for both daemons). */
+Test(config, storage_section_parsed)
 {
 	struct xpan_config cfg;
-	char err[512];
-	const char *path = write_file("storage.yaml",
-		"platform: { serial: 3 }\n"
-		"storage:\n"
-		"  anything: { goes: [here] }\n");
+	char err[512] = "";
+	const char *path = write_file("ok.yaml", example);
 
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(cfg.n_nodes, 0);
+	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
+		     "load: %s", err);
+	cr_assert_eq(cfg.nodes[0].iscsi.ninitiators, 1);
+	cr_assert_str_eq(cfg.nodes[0].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n1");
+	cr_assert(cfg.nodes[0].iscsi.has_chap);
+	cr_assert_str_eq(cfg.nodes[1].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n2", "default initiator name");
+	cr_assert_str_eq(cfg.storage.portal, "127.0.0.1:3260");
+	cr_assert_eq(cfg.storage.npool, 1);
+	cr_assert_eq(cfg.storage.nluns, 1);
+	cr_assert_eq(cfg.storage.luns[0].size, 1ull << 30);
+	cr_assert_eq(cfg.storage.luns[0].line, 28);
+	cr_assert_eq(cfg.storage.session_buffer, 64ull << 20, "default");
+	xpan_config_free(&cfg);
+
+	expect_error("storage.yaml",
+		     "platform: { serial: 3 }\n"
+		     "storage:\n"
+		     "  anything: { goes: [here] }\n", 3,
+		     "unknown key 'anything' in storage");
+	expect_error("storagedup.yaml",
+		     "platform: { serial: 3 }\n"
+		     "storage:\n"
+		     "  rescan: 0\n"
+		     "  rescan: 60\n", 4, "key 'rescan' given twice");
+}
+
+/* What only the network side needs: required for it, not for xpan-iod. */
+Test(config, network_keys_required_for_network_only)
+{
+	struct xpan_config cfg;
+	char err[512] = "";
+	static const char doc[] = "nodes:\n  - name: n1\n";
+
+	cr_assert_neq(xpan_config_read_string("s.yaml", doc, strlen(doc),
+					      XPAN_CFG_NETWORK, &cfg, err,
+					      sizeof(err)), 0);
+	cr_assert(strstr(err, "platform"), "%s", err);
+	cr_assert_eq(xpan_config_read_string("s.yaml", doc, strlen(doc),
+					     XPAN_CFG_STORAGE, &cfg, err,
+					     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.nodes[0].vlan, XPAN_CFG_NO_VLAN);
+	cr_assert_str_eq(cfg.nodes[0].port, "");
+	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[0]), 0);
 	xpan_config_free(&cfg);
 }
 

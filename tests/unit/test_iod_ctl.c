@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The control socket's verbs, run without a socket. */
 #include <criterion/criterion.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "iodaemon/ctl.h"
 #include "iodaemon/session.h"
 
@@ -120,4 +125,143 @@ Test(ctl, move)
 	cr_assert_eq(exec("storage frobnicate"), -1);
 	cr_assert(strstr(err, "unknown request"), "%s", err);
 	cr_assert_eq(exec(""), -1);
+}
+
+/* ---- the socket: size cap and time limit, as strict as xpan-ctrld ---- */
+
+static struct iod_ctl *ctl;
+static char sock[96];
+
+static void open_ctl(void)
+{
+	snprintf(sock, sizeof(sock), "%s/iod.sock", dir);
+	srv.epfd = epoll_create1(EPOLL_CLOEXEC);
+	cr_assert_geq(srv.epfd, 0);
+	ctl = iod_ctl_open(&srv, sock, err, sizeof(err));
+	cr_assert_not_null(ctl, "%s", err);
+	srv.ctl = ctl;
+}
+
+static void close_ctl(void)
+{
+	iod_ctl_close(ctl);
+	close(srv.epfd);
+}
+
+static int connect_ctl(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* Runs the daemon's side of the socket once. */
+static void dispatch(void)
+{
+	struct epoll_event evs[8];
+	int n, i;
+
+	n = epoll_wait(srv.epfd, evs, 8, 0);
+	for (i = 0; i < n; i++)
+		iod_ctl_event(ctl, evs[i].data.ptr, evs[i].events);
+}
+
+/* Everything the daemon answers, up to its EOF. */
+static char *answer(int fd)
+{
+	static char out[8192];
+	size_t len = 0;
+	unsigned int spins = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		dispatch();
+		if (poll(&p, 1, 10) <= 0) {
+			cr_assert_lt(++spins, 1000, "no answer");
+			continue;
+		}
+		n = read(fd, out + len, sizeof(out) - 1 - len);
+		cr_assert_geq(n, 0);
+		if (!n)
+			break;
+		len += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static char *request(const char *req, size_t len)
+{
+	int fd = connect_ctl();
+	char *out;
+
+	cr_assert_eq(write(fd, req, len), (ssize_t)len);
+	out = answer(fd);
+	close(fd);
+	dispatch();
+	return out;
+}
+
+Test(ctl, over_long_request_refused_whole)
+{
+	static const char mv[] = "storage move n2 iqn.2026-11.io.xpan:spare";
+	char req[XPAN_API_MAX_REQ + 64], *out;
+
+	open_ctl();
+	/* cut at the cap, this would be a valid move: it must not run */
+	memset(req, ' ', sizeof(req));
+	memcpy(req, mv, strlen(mv));
+	memcpy(req + XPAN_API_MAX_REQ + 10, "junk\n", 5);
+	out = request(req, XPAN_API_MAX_REQ + 15);
+	cr_assert(!strncmp(out, "error request longer than 4096 bytes", 36),
+		  "%s", out);
+	cr_assert_not_null(lun_map_node_by_initiator(&map,
+						     "iqn.2026-11.io.xpan:n2"),
+			   "nothing executed");
+	cr_assert_null(lun_map_node_by_initiator(&map,
+						 "iqn.2026-11.io.xpan:spare"));
+	/* no newline at all */
+	memset(req, 'a', sizeof(req));
+	out = request(req, sizeof(req));
+	cr_assert(!strncmp(out, "error request longer", 20), "%s", out);
+	/* the longest request that fits runs */
+	memset(req, ' ', sizeof(req));
+	memcpy(req, mv, strlen(mv));
+	req[XPAN_API_MAX_REQ - 1] = '\n';
+	out = request(req, XPAN_API_MAX_REQ);
+	cr_assert(!strncmp(out, "ok\n", 3), "%s", out);
+	cr_assert_not_null(lun_map_node_by_initiator(&map,
+						     "iqn.2026-11.io.xpan:spare"));
+	close_ctl();
+}
+
+Test(ctl, request_within_time_limit)
+{
+	char *out;
+	int fd;
+
+	open_ctl();
+	out = request("storage conns -j\n", 17);
+	cr_assert(strstr(out, "\"connections\":0"), "%s", out);
+	cr_assert(strstr(out, "\"max_connections_per_source\":64"), "%s", out);
+	/* half a line, then silence: answered with an error at the limit */
+	fd = connect_ctl();
+	cr_assert_eq(write(fd, "storage st", 10), 10);
+	dispatch();
+	cr_assert_eq(iod_ctl_expire(ctl, iod_now_ns()) > 0, 1,
+		     "waiting for the rest");
+	iod_ctl_expire(ctl, iod_now_ns() +
+				 (XPAN_API_READ_TIMEOUT_MS + 1) * 1000000ull);
+	out = answer(fd);
+	cr_assert(strstr(out, "error no request line within 2000 ms"), "%s",
+		  out);
+	close(fd);
+	cr_assert_eq(iod_ctl_expire(ctl, iod_now_ns()), -1, "client freed");
+	close_ctl();
 }

@@ -137,25 +137,36 @@ static int recv_pdu(uint8_t *bhs, uint8_t *data, size_t cap)
 	return len;
 }
 
-static void login(void)
+static void login_keys(const char *keys, size_t len)
 {
-	static const char keys[] =
-		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
-		"TargetName=iqn.2026-11.io.xpan:storage\0"
-		"HeaderDigest=None\0DataDigest=None\0";
 	uint8_t bhs[48] = { ISCSI_OP_LOGIN_REQ | ISCSI_OP_IMMEDIATE,
 			    ISCSI_LOGIN_TRANSIT | 1 << 2 | 3 }, data[8192];
 
 	bhs[8] = 0x40;			/* ISID */
 	put_be32(bhs + 16, itt++);
 	put_be32(bhs + 24, cmdsn);
-	send_pdu(bhs, keys, sizeof(keys) - 1);
+	send_pdu(bhs, keys, len);
 	cr_assert_geq(recv_pdu(bhs, data, sizeof(data)), 0);
 	cr_assert_eq(bhs[0], ISCSI_OP_LOGIN_RSP);
 	cr_assert_eq(bhs[36], 0, "login status class %u detail %u", bhs[36],
 		     bhs[37]);
 	cr_assert_neq(get_be16(bhs + 14), 0, "TSIH assigned");
 	cr_assert(conn->full_feature);
+}
+
+static void login(void)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=None\0";
+
+	login_keys(keys, sizeof(keys) - 1);
+}
+
+static uint32_t get_le32_test(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void scsi_cmd(uint8_t flags, uint64_t lun, uint32_t edtl,
@@ -355,4 +366,377 @@ Test(session, write_same_in_chunks)
 	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 1024);
 	cr_assert(!memcmp(data, blk, 512));
 	cr_assert_eq(data[512], 0, "nothing past the range");
+}
+
+/* ---- CmdSN window and the session's memory budget (issue 6) ---- */
+
+/* A WRITE of one block without data: it stays in flight (waiting for
+ * the Data-Out its R2T asks for) and holds a window slot. */
+static void write_cmd(uint32_t sn, bool immediate, uint32_t task)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE };
+	uint8_t cdb[16] = { 0x2a };
+
+	if (immediate)
+		bhs[0] |= ISCSI_OP_IMMEDIATE;
+	put_be16(cdb + 7, 1);
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, 512);
+	put_be32(bhs + 24, sn);
+	memcpy(bhs + 32, cdb, 16);
+	send_pdu(bhs, NULL, 0);
+}
+
+static struct iscsi_task *task_find_public(uint32_t task)
+{
+	struct iscsi_task *t;
+
+	for (t = conn->tasks; t; t = t->next)
+		if (t->itt == task)
+			return t;
+	return NULL;
+}
+
+/* The sentinel: an immediate NOP-Out, answered whatever the window. */
+static void expect_nop_next(uint32_t task)
+{
+	uint8_t bhs[48] = { ISCSI_OP_NOP_OUT | ISCSI_OP_IMMEDIATE,
+			    ISCSI_FLAG_FINAL }, data[64];
+
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	put_be32(bhs + 24, cmdsn);
+	send_pdu(bhs, NULL, 0);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_NOP_IN,
+		     "nothing before the sentinel, got opcode 0x%02x", bhs[0]);
+	cr_assert_eq(get_be32(bhs + 16), task);
+}
+
+static void expect_r2t(uint32_t task, uint32_t *maxcmdsn)
+{
+	uint8_t bhs[48], data[64];
+
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_R2T, "opcode 0x%02x", bhs[0]);
+	cr_assert_eq(get_be32(bhs + 16), task);
+	*maxcmdsn = get_be32(bhs + 32);
+}
+
+static void data_out(uint32_t task, uint32_t ttt)
+{
+	uint8_t bhs[48] = { ISCSI_OP_DATA_OUT, ISCSI_FLAG_FINAL }, blk[512];
+
+	memset(blk, 'd', sizeof(blk));
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, ttt);
+	send_pdu(bhs, blk, sizeof(blk));
+}
+
+static void window_full_then_one_more(uint32_t first_sn)
+{
+	uint8_t bhs[48], data[64];
+	uint32_t max = 0, i, ttt;
+
+	cmdsn = first_sn;
+	login();
+	for (i = 0; i < IOD_CMD_WINDOW; i++) {
+		write_cmd(cmdsn++, false, 1000 + i);
+		expect_r2t(1000 + i, &max);
+	}
+	cr_assert_eq(conn->window_used, IOD_CMD_WINDOW);
+	cr_assert_eq(max, cmdsn - 1, "window full: MaxCmdSN = ExpCmdSN - 1");
+	/* the next CmdSN is ExpCmdSN, but past MaxCmdSN: ignored */
+	write_cmd(cmdsn, false, 5000);
+	expect_nop_next(77);
+	cr_assert_eq(conn->cmdsn_ignored, 1);
+	cr_assert_null(task_find_public(5000));
+	/* far ahead and behind: ignored as well */
+	write_cmd(cmdsn + 1000, false, 5001);
+	write_cmd(cmdsn - 1, false, 5002);
+	expect_nop_next(78);
+	cr_assert_eq(conn->cmdsn_ignored, 3);
+	/* one command ends: its response opens the window by one */
+	ttt = conn->tasks->ttt;
+	i = conn->tasks->itt;
+	data_out(i, ttt);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	cr_assert_eq(get_be32(bhs + 32), cmdsn, "MaxCmdSN advanced to %u, got %u",
+		     cmdsn, get_be32(bhs + 32));
+	write_cmd(cmdsn++, false, 5003);
+	expect_r2t(5003, &max);
+	cr_assert_eq(max, cmdsn - 1);
+	cr_assert_eq(conn->cmdsn_ignored, 3);
+}
+
+Test(session, cmdsn_window_bounds_commands_in_flight)
+{
+	window_full_then_one_more(1);
+}
+
+Test(session, cmdsn_window_in_serial_arithmetic)
+{
+	window_full_then_one_more(0xffffffc0u);	/* wraps through 0 */
+}
+
+Test(session, immediate_commands_bounded)
+{
+	uint8_t bhs[48], data[64];
+	uint32_t max, i;
+
+	login();
+	for (i = 0; i < IOD_IMM_MAX; i++) {
+		write_cmd(cmdsn, true, 2000 + i);
+		expect_r2t(2000 + i, &max);
+	}
+	cr_assert_eq(conn->imm_inflight, IOD_IMM_MAX);
+	cr_assert_eq(conn->window_used, 0, "immediate: no window slot");
+	write_cmd(cmdsn, true, 3000);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 48);
+	cr_assert_eq(bhs[0], ISCSI_OP_REJECT);
+	cr_assert_eq(bhs[2], ISCSI_REJECT_IMM_CMD);
+	cr_assert_eq(conn->imm_rejected, 1);
+	cr_assert_null(task_find_public(3000));
+	/* one ends, the next immediate one is taken */
+	data_out(2000, task_find_public(2000)->ttt);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	write_cmd(cmdsn, true, 3001);
+	expect_r2t(3001, &max);
+}
+
+/* Reads the peer's side until want READs have their status (NOP-Ins on
+ * the way are counted in *nops); the session's memory never passes its
+ * budget meanwhile. */
+static uint64_t drain_reads(unsigned int want, unsigned int *nops)
+{
+	static uint8_t buf[1 << 20];
+	size_t have = 0, pos;
+	unsigned int done = 0, idle = 0;
+	uint64_t peak = 0;
+
+	while (done < want) {
+		ssize_t n = recv(peer, buf + have, sizeof(buf) - have,
+				 MSG_DONTWAIT);
+
+		if (n > 0)
+			have += n;
+		for (pos = 0; have - pos >= 48;) {
+			uint8_t *p = buf + pos;
+			uint32_t len = iscsi_pad4(get_be24(p + 5));
+
+			if (have - pos < 48 + len)
+				break;
+			pos += 48 + len;
+			if (p[0] == ISCSI_OP_NOP_IN) {
+				(*nops)++;
+				continue;
+			}
+			cr_assert_eq(p[0], ISCSI_OP_DATA_IN, "opcode 0x%02x", p[0]);
+			if (!get_be32(p + 40))
+				cr_assert(!memcmp(p + 48, "hello", 5),
+					  "data of the read");
+			if (p[1] & ISCSI_DATAIN_STATUS) {
+				cr_assert_eq(p[3], SCSI_STATUS_GOOD);
+				done++;
+			}
+		}
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (conn->mem > peak)
+			peak = conn->mem;
+		cr_assert_leq(conn->mem, cfg.session_buffer);
+		if (n <= 0) {
+			pump();
+			cr_assert_lt(++idle, 1000000, "no progress");
+		}
+	}
+	return peak;
+}
+
+static unsigned int tasks_holding_buffers(void)
+{
+	struct iscsi_task *t;
+	unsigned int n = 0;
+
+	for (t = conn->tasks; t; t = t->next)
+		n += !t->mem_wait;
+	return n;
+}
+
+Test(session, memory_bounded_when_replies_are_not_read)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD,
+			    ISCSI_FLAG_FINAL | ISCSI_CMD_READ };
+	uint8_t cdb[16] = { 0x88 };
+	static uint8_t ping[200 << 10];
+	unsigned int i, nops = 0, pings = 0;
+	uint64_t peak;
+
+	cfg.session_buffer = IOD_MIN_SESSION_BUFFER;
+	login();
+	put_be32(cdb + 10, 8192);		/* 4 MiB: the whole LUN */
+	put_be32(bhs + 20, 4u << 20);
+	memcpy(bhs + 32, cdb, 16);
+	/* 20 reads, replies never read: 80 MiB if nothing held back */
+	for (i = 0; i < 20; i++) {
+		put_be32(bhs + 16, 100 + i);
+		put_be32(bhs + 24, cmdsn++);
+		send_pdu(bhs, NULL, 0);
+		cr_assert_leq(conn->mem, cfg.session_buffer,
+			      "%llu bytes buffered",
+			      (unsigned long long)conn->mem);
+	}
+	pump();
+	cr_assert_lt(tasks_holding_buffers(), 8, "%u reads buffered at once",
+		     tasks_holding_buffers());
+	cr_assert_not_null(conn->memq_head, "the others wait for memory");
+	cr_assert_eq(conn->cmdsn_ignored, 0, "all 20 taken, none refused");
+	cr_assert_eq(conn->exp_cmdsn, cmdsn);
+	cr_assert(!conn->parked, "input still read: Data-Out could follow");
+	/* replies that pile up unread stop input: 200 KiB pings */
+	memset(bhs, 0, sizeof(bhs));
+	bhs[0] = ISCSI_OP_NOP_OUT | ISCSI_OP_IMMEDIATE;
+	bhs[1] = ISCSI_FLAG_FINAL;
+	put_be32(bhs + 20, ISCSI_RSVD_TAG);
+	while (!conn->parked) {
+		cr_assert_lt(pings, 60, "input never stopped");
+		put_be32(bhs + 16, 500 + pings++);
+		put_be32(bhs + 24, cmdsn);
+		send_pdu(bhs, ping, sizeof(ping));
+		cr_assert_leq(conn->mem, cfg.session_buffer);
+	}
+	cr_assert_eq(conn->ep_events & EPOLLIN, 0, "socket no longer read");
+	cr_assert_geq(conn->parked_count, 1);
+	/* the initiator reads again: everything completes */
+	peak = drain_reads(20, &nops);
+	cr_assert_leq(peak, cfg.session_buffer);
+	while (nops < pings) {
+		uint8_t b[48];
+		static uint8_t d[200 << 10];
+
+		pump();
+		cr_assert_eq(recv_pdu(b, d, sizeof(d)), (int)sizeof(ping));
+		cr_assert_eq(b[0], ISCSI_OP_NOP_IN);
+		nops++;
+	}
+	cr_assert(!conn->parked);
+	cr_assert_eq(conn->window_used, 0);
+	cr_assert_null(conn->memq_head);
+}
+
+/* WRITE(16) of 4 MiB at block lba, Data-Out solicited only. */
+static void write4m(uint32_t task, uint64_t lba, const void *imm, uint32_t len)
+{
+	uint8_t bhs[48] = { ISCSI_OP_SCSI_CMD, ISCSI_FLAG_FINAL | ISCSI_CMD_WRITE };
+	uint8_t cdb[16] = { 0x8a };
+
+	put_be64(cdb + 2, lba);
+	put_be32(cdb + 10, 8192);
+	put_be32(bhs + 16, task);
+	put_be32(bhs + 20, 4u << 20);
+	put_be32(bhs + 24, cmdsn++);
+	memcpy(bhs + 32, cdb, 16);
+	send_pdu(bhs, imm, len);
+}
+
+Test(session, writes_wait_for_memory_and_data_out_still_flows)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=None\0"
+		"MaxBurstLength=65536\0FirstBurstLength=65536\0";
+	static uint8_t chunk[65536];
+	uint8_t bhs[48], data[64];
+	uint32_t max, off, ttt, granted = 0, i;
+
+	cfg.session_buffer = IOD_MIN_SESSION_BUFFER;
+	login_keys(keys, sizeof(keys) - 1);
+	cr_assert_eq(conn->p.max_burst, 65536);
+	for (i = 0; i < 10; i++)
+		write4m(700 + i, 0, NULL, 0);
+	/* R2Ts for those with room, in order; the sentinel ends them */
+	for (;;) {
+		uint8_t nop[48] = { ISCSI_OP_NOP_OUT | ISCSI_OP_IMMEDIATE,
+				    ISCSI_FLAG_FINAL };
+
+		if (granted == 0) {
+			put_be32(nop + 16, 99);
+			put_be32(nop + 20, ISCSI_RSVD_TAG);
+			put_be32(nop + 24, cmdsn);
+			send_pdu(nop, NULL, 0);
+		}
+		cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+		if (bhs[0] == ISCSI_OP_NOP_IN)
+			break;
+		cr_assert_eq(bhs[0], ISCSI_OP_R2T);
+		cr_assert_eq(get_be32(bhs + 16), 700 + granted++);
+	}
+	cr_assert_geq(granted, 1);
+	cr_assert_lt(granted, 10, "all 10 x 4 MiB buffered within 32 MiB");
+	cr_assert_not_null(conn->memq_head);
+	cr_assert_leq(conn->mem, cfg.session_buffer);
+	/* a command that brings data along finds no room: TASK SET FULL */
+	write4m(800, 0, chunk, 512);
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	cr_assert_eq(get_be32(bhs + 16), 800);
+	cr_assert_eq(bhs[3], SCSI_STATUS_TASK_SET_FULL);
+	cr_assert_eq(conn->task_set_full, 1);
+	/* Data-Out for the first write flows although others wait */
+	ttt = task_find_public(700)->ttt;
+	for (off = 0; off < (4u << 20); off += sizeof(chunk)) {
+		uint8_t d[48] = { ISCSI_OP_DATA_OUT, ISCSI_FLAG_FINAL };
+
+		put_be32(d + 16, 700);
+		put_be32(d + 20, ttt);
+		put_be32(d + 40, off);
+		send_pdu(d, chunk, sizeof(chunk));
+		if (off + sizeof(chunk) < (4u << 20)) {
+			expect_r2t(700, &max);
+			ttt = task_find_public(700)->ttt;
+		}
+	}
+	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
+	cr_assert_eq(bhs[0], ISCSI_OP_SCSI_RSP);
+	cr_assert_eq(get_be32(bhs + 16), 700);
+	cr_assert_eq(bhs[3], SCSI_STATUS_GOOD);
+	/* its memory went to the next one waiting */
+	expect_r2t(700 + granted, &max);
+	cr_assert_leq(conn->mem, cfg.session_buffer);
+}
+
+/* Read data goes out without a copy; its data digest still covers it. */
+Test(session, data_digest_on_read_data)
+{
+	static const char keys[] =
+		"InitiatorName=iqn.2026-11.io.xpan:n1\0"
+		"TargetName=iqn.2026-11.io.xpan:storage\0"
+		"HeaderDigest=None\0DataDigest=CRC32C\0"
+		"MaxRecvDataSegmentLength=1024\0";
+	uint8_t cdb[16] = { 0x28 }, bhs[48], data[1024 + 4];
+	uint32_t off, got;
+	ssize_t n;
+
+	login_keys(keys, sizeof(keys) - 1);
+	cr_assert(conn->p.data_digest);
+	put_be16(cdb + 7, 4);			/* 2 KiB: two Data-In */
+	scsi_cmd(ISCSI_CMD_READ, 0, 2048, cdb, NULL, 0);
+	for (off = 0; off < 2048; off += 1024) {
+		for (got = 0; got < 48; got += n)
+			cr_assert_gt(n = read(peer, bhs + got, 48 - got), 0);
+		cr_assert_eq(bhs[0], ISCSI_OP_DATA_IN);
+		cr_assert_eq(get_be24(bhs + 5), 1024);
+		cr_assert_eq(get_be32(bhs + 40), off);
+		for (got = 0; got < sizeof(data); got += n)
+			cr_assert_gt(n = read(peer, data + got,
+					      sizeof(data) - got), 0);
+		cr_assert_eq(get_le32_test(data + 1024),
+			     iscsi_digest(data, 1024), "data digest");
+		if (!off)
+			cr_assert(!memcmp(data, "hello", 5));
+	}
+	cr_assert(bhs[1] & ISCSI_DATAIN_STATUS);
 }
