@@ -133,6 +133,8 @@ static int do_status(struct ctrld *c, bool json, FILE *out)
 	jsonw_uint_field(jw, "ports_attached", attached);
 	jsonw_uint_field(jw, "nodes", c->cfg.n_nodes);
 	jsonw_uint_field(jw, "vlans", c->cfg.n_vlans);
+	jsonw_uint_field(jw, "link_events", c->link_events);
+	jsonw_uint_field(jw, "failed_updates", (uint64_t)c->failures);
 	jsonw_end_object(jw);
 	jsonw_destroy(&jw);
 	return 0;

@@ -26,6 +26,11 @@ struct node_rt {
 
 struct xpan_port_rt;
 struct nl_sock;
+struct api_conn;
+struct pollfd;
+
+/* API clients served at once (apiconn.c); more wait in the backlog. */
+#define API_MAX_CONNS 16
 
 struct ctrld {
 	char cfg_path[PATH_MAX];
@@ -40,8 +45,10 @@ struct ctrld {
 	int lock_fd;
 	int pin_lock_fd;		/* <bpffs>/.ctrld-lock, one daemon per bpffs */
 	int listen_fd;
+	struct api_conn *conns;		/* API_MAX_CONNS client slots */
 	int sig_fd;
-	int failures;			/* map updates the last reconcile could not do */
+	int failures;			/* updates the last apply could not do */
+	unsigned long link_events;	/* batches of port link events handled */
 	bool check_only;
 };
 
@@ -93,14 +100,32 @@ void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out);
 /* Learned entries a node's port holds now (its xpan_port_rt counter). */
 unsigned int learned_count(const struct ctrld *c, size_t i);
 
+/* apiconn.c: API clients without blocking the event loop. */
+long long ctrld_now_ms(void);
+int apiconn_init(struct ctrld *c);
+void apiconn_close_all(struct ctrld *c);
+bool apiconn_can_accept(const struct ctrld *c);
+void apiconn_accept(struct ctrld *c);
+/* Poll entries of the open connections; slot[] maps them back. Count. */
+int apiconn_pollfds(const struct ctrld *c, struct pollfd *pfd, int *slot);
+void apiconn_io(struct ctrld *c, const struct pollfd *pfd, const int *slot,
+		int n);
+/* Ends connections past their deadline; returns the next deadline (ms). */
+long long apiconn_expire(struct ctrld *c, long long now);
+
 /* pinlock.c: one daemon per bpffs. fd, or -1 with err. */
 int pinlock_take(const char *bpffs, char *err, size_t errlen);
 
 /* linkwatch.c: RTNLGRP_LINK subscription. */
+enum link_change {
+	LINK_NONE,		/* nothing about a configured port */
+	LINK_STATE,		/* a port's flags/carrier changed */
+	LINK_PORTS,		/* a port appeared, vanished or was remade */
+};
 int linkwatch_open(struct ctrld *c, char *err, size_t errlen);
 int linkwatch_fd(const struct ctrld *c);
-/* Reads pending events; true when one concerns a configured port. */
-bool linkwatch_read(struct ctrld *c);
+/* Reads pending events; the biggest change among them. */
+enum link_change linkwatch_read(struct ctrld *c);
 void linkwatch_close(struct ctrld *c);
 /*
  * Is this dataplane instance's xpan_port_in (the one using our xpan_ports)

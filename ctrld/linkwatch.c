@@ -22,18 +22,30 @@
 
 struct watch_ctx {
 	struct ctrld *c;
-	bool relevant;
+	enum link_change change;
 };
 
-static bool port_is_ours(const struct ctrld *c, int ifindex, const char *name)
+/*
+ * What an event of this link means for ctrld: a configured port that
+ * appeared, vanished or was renamed (its ifindex is not the one applied)
+ * needs a full apply; one that only changed state (up, carrier) needs the
+ * maps looked at, which is cheap: a node flapping its link cannot make
+ * ctrld reconfigure every node each time.
+ */
+static enum link_change classify(const struct ctrld *c, bool del, int ifindex,
+				 const char *name)
 {
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
-		if (c->rt && c->rt[i].ifindex == ifindex)
-			return true;
-		if (name && strcmp(c->cfg.nodes[i].port, name) == 0)
-			return true;
+		bool by_index = c->rt && c->rt[i].ifindex == ifindex;
+		bool by_name = name && strcmp(c->cfg.nodes[i].port, name) == 0;
+
+		if (!by_index && !by_name)
+			continue;
+		if (del || !by_index || !by_name)
+			return LINK_PORTS;
+		return LINK_STATE;
 	}
-	return false;
+	return LINK_NONE;
 }
 
 static int on_msg(struct nl_msg *msg, void *arg)
@@ -42,6 +54,7 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct ifinfomsg *ifi;
 	struct nlattr *a;
+	enum link_change change;
 	char name[IF_NAMESIZE] = "";
 
 	if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
@@ -52,12 +65,14 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	a = nlmsg_find_attr(h, sizeof(*ifi), IFLA_IFNAME);
 	if (a)
 		nla_strlcpy(name, a, sizeof(name));
-	if (port_is_ours(w->c, ifi->ifi_index, a ? name : NULL)) {
+	change = classify(w->c, h->nlmsg_type == RTM_DELLINK, ifi->ifi_index,
+			  a ? name : NULL);
+	if (change != LINK_NONE)
 		pr_debug("link event: %s %s (ifindex %d, flags 0x%x)\n",
 			 h->nlmsg_type == RTM_NEWLINK ? "new" : "del",
 			 name, ifi->ifi_index, ifi->ifi_flags);
-		w->relevant = true;
-	}
+	if (change > w->change)
+		w->change = change;
 	return NL_OK;
 }
 
@@ -94,14 +109,14 @@ int linkwatch_fd(const struct ctrld *c)
 	return c->link_nl ? nl_socket_get_fd(c->link_nl) : -1;
 }
 
-bool linkwatch_read(struct ctrld *c)
+enum link_change linkwatch_read(struct ctrld *c)
 {
-	struct watch_ctx w = { .c = c };
+	struct watch_ctx w = { .c = c, .change = LINK_NONE };
 	struct nl_cb *cb;
 	int ret;
 
 	if (!c->link_nl)
-		return false;
+		return LINK_NONE;
 	nl_socket_modify_cb(c->link_nl, NL_CB_VALID, NL_CB_CUSTOM, on_msg, &w);
 	cb = nl_socket_get_cb(c->link_nl);
 	for (;;) {
@@ -117,12 +132,12 @@ bool linkwatch_read(struct ctrld *c)
 		 */
 		pr_warn("link events: %s; checking every port\n",
 			nl_geterror(ret));
-		w.relevant = true;
+		w.change = LINK_PORTS;
 		if (ret != -NLE_NOMEM && ret != -NLE_MSG_OVERFLOW)
 			break;
 	}
 	nl_cb_put(cb);
-	return w.relevant;
+	return w.change;
 }
 
 void linkwatch_close(struct ctrld *c)

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -89,52 +87,6 @@ static int setup_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* One connection: one request, one answer, then close. */
-static void serve_client(struct ctrld *c)
-{
-	char req[XPAN_API_MAX_REQ], err[1024] = "";
-	char *body = NULL;
-	size_t len = 0;
-	FILE *out;
-	int fd, ret;
-
-	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	ret = xpan_api_read_request(fd, req, sizeof(req),
-				    XPAN_API_READ_TIMEOUT_MS);
-	if (ret == -E2BIG) {
-		xpan_api_reply_error(fd, "request longer than %d bytes",
-				     XPAN_API_MAX_REQ);
-		goto out_close;
-	}
-	if (ret == -ETIMEDOUT) {
-		xpan_api_reply_error(fd, "no request line within %d ms",
-				     XPAN_API_READ_TIMEOUT_MS);
-		goto out_close;
-	}
-	if (ret) {
-		xpan_api_reply_error(fd, "malformed request (%s): send one line of text",
-				     strerror(-ret));
-		goto out_close;
-	}
-	pr_debug("api: %s\n", req);
-	out = open_memstream(&body, &len);
-	if (!out) {
-		xpan_api_reply_error(fd, "out of memory");
-		goto out_close;
-	}
-	ret = ctrld_command(c, req, out, err, sizeof(err));
-	fclose(out);
-	if (ret)
-		xpan_api_reply_error(fd, "%s", err);
-	else
-		xpan_api_reply(fd, true, body, len);
-	free(body);
-out_close:
-	close(fd);
-}
-
 /* Returns true when the daemon should exit. */
 static bool handle_signal(struct ctrld *c)
 {
@@ -156,14 +108,6 @@ static bool handle_signal(struct ctrld *c)
 	return false;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static long long age_interval_ms(const struct ctrld *c)
 {
 	long long ms = (long long)c->cfg.learn_timeout * 1000 / 4;
@@ -173,42 +117,52 @@ static long long age_interval_ms(const struct ctrld *c)
 
 static void reapply(struct ctrld *c, const char *why)
 {
-	long long t0 = now_ms();
+	long long t0 = ctrld_now_ms();
 	char err[1024];
 
 	pr_info("%s: reconciling\n", why);
 	if (ctrld_apply(c, err, sizeof(err)))
 		pr_warn("reconcile failed: %s\n", err);
-	pr_debug("reconcile took %lld ms\n", now_ms() - t0);
+	pr_debug("reconcile took %lld ms\n", ctrld_now_ms() - t0);
 }
 
 /*
- * One poll set: link events, signals, API clients. Link events are
- * drained on every iteration before a client is served, and a client gets
- * one request per iteration with a bounded read and write, so clients
- * cannot delay a port change. Timers (aging, retry, slow port check) give
- * the poll timeout.
+ * One poll set: link events, signals, the API listener and its clients.
+ * Link events are drained on every iteration before any client is
+ * served; clients are served without blocking (apiconn.c), so a slow or
+ * hammering client cannot delay a port change. Timers (aging, retry, slow
+ * port check, client deadlines) give the poll timeout.
  */
 static int event_loop(struct ctrld *c)
 {
-	struct pollfd pfd[3] = {
-		{ .fd = linkwatch_fd(c), .events = POLLIN },
-		{ .fd = c->sig_fd, .events = POLLIN },
-		{ .fd = c->listen_fd, .events = POLLIN },
-	};
-	long long next_age = now_ms() + age_interval_ms(c);
-	long long next_check = now_ms() + PORT_CHECK_MS;
-	long long next_retry = now_ms() + RETRY_MS;
+	struct pollfd pfd[3 + API_MAX_CONNS];
+	int slot[API_MAX_CONNS];
+	long long next_age = ctrld_now_ms() + age_interval_ms(c);
+	long long next_check = ctrld_now_ms() + PORT_CHECK_MS;
+	long long next_retry = ctrld_now_ms() + RETRY_MS;
 
 	for (;;) {
-		long long now = now_ms(), due = next_age < next_check ?
-						next_age : next_check;
+		long long now = ctrld_now_ms(), due;
 		struct learn_sweep ls;
-		int rc;
+		enum link_change change;
+		int rc, nconn;
 
+		due = apiconn_expire(c, now);
+		if (next_age < due)
+			due = next_age;
+		if (next_check < due)
+			due = next_check;
 		if (c->failures && next_retry < due)
 			due = next_retry;
-		rc = poll(pfd, 3, due > now ? (int)(due - now) : 0);
+		pfd[0] = (struct pollfd){ .fd = linkwatch_fd(c), .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = c->sig_fd, .events = POLLIN };
+		/* A full house leaves new clients in the listen backlog. */
+		pfd[2] = (struct pollfd){
+			.fd = apiconn_can_accept(c) ? c->listen_fd : -1,
+			.events = POLLIN,
+		};
+		nconn = apiconn_pollfds(c, pfd + 3, slot);
+		rc = poll(pfd, 3 + nconn, due > now ? (int)(due - now) : 0);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0) {
@@ -216,15 +170,27 @@ static int event_loop(struct ctrld *c)
 			return EXIT_RUNTIME;
 		}
 		/* Drained even when poll did not flag it: cheap, never blocks. */
-		if (linkwatch_read(c)) {
+		change = linkwatch_read(c);
+		if (change != LINK_NONE)
+			c->link_events++;
+		switch (change) {
+		case LINK_PORTS:
 			reapply(c, "link event on a node port");
-			next_retry = now_ms() + RETRY_MS;
+			next_retry = ctrld_now_ms() + RETRY_MS;
+			break;
+		case LINK_STATE:
+			pr_debug("link state of a node port changed: reconciling the maps\n");
+			reconcile_maps(c);
+			break;
+		case LINK_NONE:
+			break;
 		}
 		if (pfd[1].revents & POLLIN && handle_signal(c))
 			return 0;
+		apiconn_io(c, pfd + 3, slot, nconn);
 		if (pfd[2].revents & POLLIN)
-			serve_client(c);
-		now = now_ms();
+			apiconn_accept(c);
+		now = ctrld_now_ms();
 		if (now >= next_check) {
 			if (ctrld_ports_changed(c))
 				reapply(c, "node ports changed");
@@ -232,17 +198,17 @@ static int event_loop(struct ctrld *c)
 		}
 		if (c->failures && now >= next_retry) {
 			reapply(c, "retrying failed updates");
-			next_retry = now_ms() + RETRY_MS;
+			next_retry = ctrld_now_ms() + RETRY_MS;
 		}
 		if (now >= next_age) {
 			learned_sweep(c, true, &ls);
 			if (ls.aged || ls.stale)
 				pr_info("learned addresses: %d aged out, %d stale removed\n",
 					ls.aged, ls.stale);
-			next_age = now_ms() + age_interval_ms(c);
+			next_age = ctrld_now_ms() + age_interval_ms(c);
 		}
 		if (!c->failures)
-			next_retry = now_ms() + RETRY_MS;
+			next_retry = ctrld_now_ms() + RETRY_MS;
 	}
 }
 
@@ -313,6 +279,10 @@ static int start(struct ctrld *c)
 		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;
 	}
+	if (apiconn_init(c)) {
+		pr_warn("out of memory\n");
+		return EXIT_RUNTIME;
+	}
 	c->listen_fd = xpan_api_listen(c->sock_path, err, sizeof(err));
 	if (c->listen_fd < 0) {
 		pr_warn("%s\n", err);
@@ -325,6 +295,7 @@ static int start(struct ctrld *c)
 
 static void cleanup(struct ctrld *c)
 {
+	apiconn_close_all(c);
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
 		unlink(c->sock_path);

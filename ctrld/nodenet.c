@@ -503,11 +503,6 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	    ethtool_feature(n->ifname, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, 0,
 			    err, errlen))
 		goto out_put;
-	/* A veth takes XDP-redirected frames only with NAPI (GRO) on. */
-	if (want_gro &&
-	    ethtool_feature(n->ifname, ETHTOOL_GGRO, ETHTOOL_SGRO, 1, err,
-			    errlen))
-		goto out_put;
 	/* Fresh state: the MAC change may have taken the link down. */
 	rtnl_link_put(link);
 	link = NULL;
@@ -519,6 +514,15 @@ static int configure_inside(const struct xpan_cfg_node *n,
 			 nl_geterror(rc));
 		goto out_put;
 	}
+	/*
+	 * A veth takes XDP-redirected frames only with NAPI (GRO) on, and
+	 * GRO switched on while the link is down leaves NAPI off (seen on
+	 * 6.18 with a port created after the node's netns): only once up.
+	 */
+	if (want_gro &&
+	    ethtool_feature(n->ifname, ETHTOOL_GGRO, ETHTOOL_SGRO, 1, err,
+			    errlen))
+		goto out_put;
 	if (sync_addrs(sk, ifindex, n, err, errlen))
 		goto out_put;
 	if (!ipv6_off(n->ifname) && sync_ll(sk, n, ifindex, mac, err, errlen))

@@ -371,3 +371,38 @@ int xpan_api_reply_error(int fd, const char *fmt, ...)
 		n = sizeof(msg) - 1;
 	return xpan_api_reply(fd, false, msg, n);
 }
+
+int xpan_api_check_line(char *buf, size_t len)
+{
+	return check_line(buf, len);
+}
+
+int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
+			  size_t *outlen)
+{
+	char *buf;
+
+	if (!body)
+		len = 0;
+	buf = malloc(len + 8);
+	if (!buf)
+		return -ENOMEM;
+	if (ok) {
+		memcpy(buf, "ok\n", 3);
+		if (len)
+			memcpy(buf + 3, body, len);
+		*out = buf;
+		*outlen = len + 3;
+		return 0;
+	}
+	memcpy(buf, "error ", 6);
+	/* The message is one line: a newline in it would split the status. */
+	for (size_t i = 0; i < len; i++)
+		buf[6 + i] = body[i] == '\n' ? ' ' : body[i];
+	while (len && buf[6 + len - 1] == ' ')
+		len--;
+	buf[6 + len] = '\n';
+	*out = buf;
+	*outlen = len + 7;
+	return 0;
+}

@@ -74,4 +74,20 @@ int xpan_api_reply(int fd, bool ok, const char *body, size_t len);
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * For servers that read requests without blocking (xpan-ctrld, which must
+ * keep handling link events while clients are slow).
+ *
+ * Validates a request line in place (a trailing '\r' is removed): 0, or
+ * -EINVAL for an empty line or one with control bytes. What
+ * xpan_api_read_request checks once it has the line.
+ */
+int xpan_api_check_line(char *buf, size_t len);
+/*
+ * The bytes xpan_api_reply would send, malloc'd into *out (the caller
+ * frees it) with their count in *outlen. 0 or -ENOMEM.
+ */
+int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
+			  size_t *outlen);
+
 #endif

@@ -193,6 +193,143 @@ def cmd_count(ifname, port, sentinel_port, outfile):
     with open(outfile, 'w') as o:
         o.write('%d %d\n' % (n, drops))
 
+def bpf_lookup_fn(pin):
+    # bpf(BPF_OBJ_GET) and bpf(BPF_MAP_LOOKUP_ELEM) through ctypes, so a
+    # map can be polled far faster than by starting bpftool each time.
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {'x86_64': 321, 'aarch64': 280}[os.uname().machine]
+    path = ctypes.create_string_buffer(pin.encode())
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into('QII', attr, 0, ctypes.addressof(path), 0, 0)
+    fd = libc.syscall(nr, 7, attr, 128)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), 'BPF_OBJ_GET ' + pin)
+    key = ctypes.create_string_buffer(4)
+    val = ctypes.create_string_buffer(256)
+    def lookup(ifindex):
+        struct.pack_into('I', key, 0, ifindex)
+        a = ctypes.create_string_buffer(128)
+        struct.pack_into('IIQQQ', a, 0, fd, 0, ctypes.addressof(key),
+                         ctypes.addressof(val), 0)
+        return libc.syscall(nr, 1, a, 128) == 0
+    return lookup
+
+def cmd_port_wait(pin, ifname, what, *command):
+    # Runs command (which creates or deletes ifname), then polls the
+    # pinned xpan_ports until the port's entry appears or vanishes.
+    # Prints: reaction ms (from the command's return), command ms.
+    import subprocess
+    lookup = bpf_lookup_fn(pin)
+    old = None
+    if what == 'vanish':
+        old = int(open('/sys/class/net/%s/ifindex' % ifname).read())
+    t0 = time.monotonic()
+    subprocess.run(command, check=True)
+    t1 = time.monotonic()
+    if what == 'appear':
+        idx = int(open('/sys/class/net/%s/ifindex' % ifname).read())
+    else:
+        idx = old
+    while time.monotonic() - t1 < 25:
+        present = lookup(idx)
+        if present == (what == 'appear'):
+            t2 = time.monotonic()
+            print('%.1f %.1f' % ((t2 - t1) * 1000, (t1 - t0) * 1000))
+            return
+        time.sleep(0.0002)
+    print('timeout %.1f' % ((t1 - t0) * 1000))
+    sys.exit(1)
+
+def cmd_hammer(sockpath, seconds):
+    # An API client as fast as it can: connect, request, read, close.
+    end = time.monotonic() + float(seconds)
+    n = 0
+    while time.monotonic() < end:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            c.connect(sockpath)
+            c.sendall(b'show nodes -j\n')
+            while c.recv(65536):
+                pass
+            n += 1
+        except OSError:
+            pass
+        finally:
+            c.close()
+    print(n)
+
+def cmd_request(sockpath, what):
+    # One raw API request: 'long' = "reload" padded past the size cap,
+    # 'stall' = half a line and then nothing. Prints the answer.
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(sockpath)
+    if what == 'long':
+        c.sendall(b'reload' + b' ' * 5000 + b'\n')
+    else:
+        c.sendall(b'show no')
+    out = b''
+    while True:
+        try:
+            b = c.recv(65536)
+        except ConnectionResetError:
+            # The server closed with our excess bytes unread: the
+            # answer came before that.
+            break
+        if not b:
+            break
+        out += b
+    print(out.decode(errors='replace').strip())
+
+def cmd_api(sockpath, *words):
+    # One API request; prints the body when the answer is "ok".
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(sockpath)
+    c.sendall(' '.join(words).encode() + b'\n')
+    out = b''
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        out += b
+    status, _, body = out.partition(b'\n')
+    if status != b'ok':
+        sys.exit(status.decode(errors='replace'))
+    sys.stdout.write(body.decode())
+
+def cmd_slow(sockpath, count, seconds):
+    # Clients that connect and send half a request, then nothing: each
+    # holds a connection until the server's read limit ends it, and is
+    # opened again. Prints how many connections were made.
+    end = time.monotonic() + float(seconds)
+    conns, n = [], 0
+    while time.monotonic() < end:
+        while len(conns) < int(count):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                c.connect(sockpath)
+                c.sendall(b'sta')
+                c.setblocking(False)
+                conns.append(c)
+                n += 1
+            except OSError:
+                c.close()
+                break
+        time.sleep(0.05)
+        for c in conns[:]:
+            try:
+                if c.recv(4096) == b'':
+                    raise OSError
+            except BlockingIOError:
+                continue
+            except OSError:
+                pass
+            conns.remove(c)
+            c.close()
+    print(n)
+
 if __name__ == '__main__':
     globals()['cmd_' + sys.argv[1]](*sys.argv[2:])
 PYEOF
