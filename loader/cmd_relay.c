@@ -112,6 +112,13 @@ int do_storage_move(const struct xpan_opts *o, int argc, char **argv)
 	return relay(&iod, iod_sock(o), req);
 }
 
+int do_storage_conns(const struct xpan_opts *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return relay(&iod, iod_sock(o), o->json ? "storage conns -j" : "storage conns");
+}
+
 int do_storage_rescan(const struct xpan_opts *o, int argc, char **argv)
 {
 	(void)argc;

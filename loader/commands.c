@@ -149,6 +149,14 @@ static const struct xpan_cmd storage_cmds[] = {
 		.run = do_storage_luns,
 	},
 	{
+		.name = "conns",
+		.summary = "iSCSI connections and their limits (from xpan-iod)",
+		.doc = "Each connection's peer, node, state and buffered bytes, and the\n"
+		       "counters of the limits (refused, timed out, ignored commands).",
+		.opts = iod_json_opts,
+		.run = do_storage_conns,
+	},
+	{
 		.name = "move",
 		.args = "NODE INITIATOR",
 		.min_args = 2,

@@ -17,6 +17,7 @@ int do_show_vlans(const struct xpan_opts *o, int argc, char **argv);
 int do_reload(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_stats(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_luns(const struct xpan_opts *o, int argc, char **argv);
+int do_storage_conns(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_move(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_rescan(const struct xpan_opts *o, int argc, char **argv);
 

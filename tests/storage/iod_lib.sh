@@ -47,9 +47,14 @@ fail()
 need()
 {
 	for c in "$@"; do
+		# A missing project binary is a failed build and a missing tool
+		# a failed install: both fail the test, neither skips it.
 		command -v "$c" >/dev/null 2>&1 || [ -x "$c" ] || {
-			echo "SKIP: $c is not installed (scripts/deps.sh installs it)"
-			exit 77
+			case $c in
+			*/build/*) echo "FATAL: $c is missing: run 'make' first" ;;
+			*) echo "FATAL: $c is not installed: run 'bash scripts/deps.sh'" ;;
+			esac
+			exit 1
 		}
 	done
 }
