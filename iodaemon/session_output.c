@@ -113,6 +113,35 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = v >> 24;
 }
 
+/* Appends a piece with room for own bytes of its own (ptr points
+ * there; the caller fills it before anything is flushed), counted in
+ * the session's memory. NULL when the connection is gone or memory is
+ * short. */
+static struct obuf *obuf_queue(struct iscsi_conn *c, size_t len, size_t own)
+{
+	struct obuf *b;
+
+	if (c->dead)
+		return NULL;
+	b = malloc(sizeof(*b) + own);
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->len = len;
+	b->off = 0;
+	b->ptr = b->data;
+	b->owned = NULL;
+	b->mem = sizeof(*b) + own;
+	if (c->oq_tail)
+		c->oq_tail->next = b;
+	else
+		c->oq_head = b;
+	c->oq_tail = b;
+	c->oq_bytes += len;
+	c->mem += b->mem;
+	return b;
+}
+
 /* Queues one PDU: bhs (48 bytes, DSL already set) plus data. */
 int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
 	      const void *data, uint32_t dlen)
@@ -121,19 +150,10 @@ int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
 	bool dd = c->full_feature && c->p.data_digest && dlen;
 	size_t len = ISCSI_BHS_LEN + (hd ? 4 : 0) + iscsi_pad4(dlen) +
 		     (dd ? 4 : 0), p;
-	struct obuf *b;
+	struct obuf *b = obuf_queue(c, len, len);
 
-	if (c->dead)
-		return -1;
-	b = malloc(sizeof(*b) + len);
 	if (!b)
 		return -1;
-	b->next = NULL;
-	b->len = len;
-	b->off = 0;
-	b->ptr = b->data;
-	b->owned = NULL;
-	b->mem = sizeof(*b) + len;
 	memcpy(b->data, bhs, ISCSI_BHS_LEN);
 	p = ISCSI_BHS_LEN;
 	if (hd) {
@@ -147,69 +167,30 @@ int conn_send(struct iscsi_conn *c, const uint8_t *bhs,
 			put_le32(b->data + p + iscsi_pad4(dlen),
 				 iscsi_digest(b->data + p, iscsi_pad4(dlen)));
 	}
-	if (c->oq_tail)
-		c->oq_tail->next = b;
-	else
-		c->oq_head = b;
-	c->oq_tail = b;
-	c->oq_bytes += len;
-	c->mem += b->mem;
 	return 0;
 }
 
 /* Queues len bytes of its own (a data digest after a slice). */
 static int conn_send_raw(struct iscsi_conn *c, const void *p, size_t len)
 {
-	struct obuf *b;
+	struct obuf *b = obuf_queue(c, len, len);
 
-	if (c->dead)
-		return -1;
-	b = malloc(sizeof(*b) + len);
 	if (!b)
 		return -1;
-	b->next = NULL;
-	b->len = len;
-	b->off = 0;
-	b->ptr = b->data;
-	b->owned = NULL;
-	b->mem = sizeof(*b) + len;
 	memcpy(b->data, p, len);
-	if (c->oq_tail)
-		c->oq_tail->next = b;
-	else
-		c->oq_head = b;
-	c->oq_tail = b;
-	c->oq_bytes += len;
-	c->mem += b->mem;
 	return 0;
 }
 
-/* Queues len bytes at ptr without copying them (read data); the buffer
- * is freed with this piece when owned is set, and owned_mem bytes of
- * the session's memory go with it. */
+/* Queues len bytes at ptr without copying them (read data): the buffer
+ * must outlive the piece; send_data_in hands it to the last slice. */
 static int conn_send_slice(struct iscsi_conn *c, const uint8_t *ptr,
-			   size_t len, void *owned, size_t owned_mem)
+			   size_t len)
 {
-	struct obuf *b;
+	struct obuf *b = obuf_queue(c, len, 0);
 
-	if (c->dead)
-		return -1;
-	b = malloc(sizeof(*b));
 	if (!b)
 		return -1;
-	b->next = NULL;
-	b->len = len;
-	b->off = 0;
 	b->ptr = ptr;
-	b->owned = owned;
-	b->mem = sizeof(*b) + owned_mem;
-	if (c->oq_tail)
-		c->oq_tail->next = b;
-	else
-		c->oq_head = b;
-	c->oq_tail = b;
-	c->oq_bytes += len;
-	c->mem += b->mem;
 	return 0;
 }
 
@@ -239,7 +220,7 @@ struct obuf *data_in_payload(struct iscsi_conn *c, const uint8_t *bhs,
 		return NULL;
 	}
 	/* the header alone: conn_send adds its digest, the DSL says seg */
-	if (conn_send(c, bhs, NULL, 0) || conn_send_slice(c, p, seg, NULL, 0))
+	if (conn_send(c, bhs, NULL, 0) || conn_send_slice(c, p, seg))
 		return NULL;
 	slice = c->oq_tail;
 	if (c->p.data_digest) {
