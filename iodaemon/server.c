@@ -146,16 +146,25 @@ out_ep:
 /* At most one refusal message per second; the rest are counted. */
 #define REFUSE_LOG_NS	1000000000ull
 
-static void log_refusal(struct iod_server *s, const char *fmt, const char *peer,
+static void log_refusal(struct iod_server *s,
+			const struct sockaddr_storage *ss, const char *fmt,
 			unsigned int limit)
 {
 	uint64_t now = iod_now_ns();
+	char peer[INET6_ADDRSTRLEN] = "?";
 
 	if (now - s->last_refuse_log_ns < REFUSE_LOG_NS &&
 	    s->last_refuse_log_ns) {
 		s->refuse_log_suppressed++;
 		return;
 	}
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  peer, sizeof(peer));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ss)->sin6_addr,
+			  peer, sizeof(peer));
 	pr_warn(fmt, peer, limit);
 	if (s->refuse_log_suppressed)
 		pr_warn("(%llu more connection refusals not logged in the last second)\n",
@@ -238,7 +247,6 @@ static void accept_one(struct iod_server *s, int fd,
 {
 	struct iscsi_conn *c;
 	uint8_t key[16];
-	char peer[INET6_ADDRSTRLEN] = "?";
 
 	conn_limits_key((const struct sockaddr *)ss, key);
 	switch (conn_limits_admit(&s->limits, key)) {
@@ -246,30 +254,14 @@ static void accept_one(struct iod_server *s, int fd,
 		break;
 	case CONN_ADMIT_TOTAL:
 		s->refused_total++;
-		if (ss->ss_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)ss)->sin_addr,
-				  peer, sizeof(peer));
-		else if (ss->ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)ss)->sin6_addr,
-				  peer, sizeof(peer));
-		log_refusal(s, "%s: connection refused: storage.max_connections (%u) reached\n",
-			    peer, s->limits.max_total);
+		log_refusal(s, ss, "%s: connection refused: storage.max_connections (%u) reached\n",
+			    s->limits.max_total);
 		close(fd);
 		return;
 	case CONN_ADMIT_SOURCE:
 		s->refused_source++;
-		if (ss->ss_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)ss)->sin_addr,
-				  peer, sizeof(peer));
-		else if (ss->ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)ss)->sin6_addr,
-				  peer, sizeof(peer));
-		log_refusal(s, "%s: connection refused: storage.max_connections_per_source (%u) reached for this address\n",
-			    peer, s->limits.max_per_src);
+		log_refusal(s, ss, "%s: connection refused: storage.max_connections_per_source (%u) reached for this address\n",
+			    s->limits.max_per_src);
 		close(fd);
 		return;
 	case CONN_ADMIT_NOMEM:
