@@ -265,7 +265,7 @@ static void do_pool(struct lun_map *m, FILE *out, bool json)
 /* Connections and what the limits did (docs/storage.md "Limits"). */
 static void do_conns(struct iod_server *s, FILE *out, bool json)
 {
-	const struct iod_config *cfg = s->cfg;
+	const struct xpan_cfg_storage *cfg = &s->cfg->storage;
 	struct iscsi_conn *c;
 	struct jsonw *jw = NULL;
 	unsigned int n = 0;

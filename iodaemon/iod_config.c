@@ -16,58 +16,22 @@
 static int fill(struct iod_config *c, struct xpan_config *x, char *err,
 		size_t errlen)
 {
-	struct xpan_cfg_storage *st = &x->storage;
 	size_t i;
 
 	snprintf(c->path, sizeof(c->path), "%s", x->path);
-	snprintf(c->target, sizeof(c->target), "%s", st->target);
-	snprintf(c->portal, sizeof(c->portal), "%s", st->portal);
-	c->rescan_sec = st->rescan_sec;
-	c->write_cache = st->write_cache;
-	c->session_buffer = st->session_buffer;
-	c->login_timeout_sec = st->login_timeout_sec;
-	c->max_connections = st->max_connections;
-	c->max_connections_per_source = st->max_connections_per_source;
-
 	c->nodes = calloc(x->n_nodes + 1, sizeof(*c->nodes));
-	c->luns = calloc(st->nluns + 1, sizeof(*c->luns));
-	if (!c->nodes || !c->luns) {
+	if (!c->nodes) {
 		snprintf(err, errlen, "%s: out of memory", x->path);
 		return -1;
 	}
 	for (i = 0; i < x->n_nodes; i++) {
-		const struct xpan_cfg_node *n = &x->nodes[i];
-		struct iod_node_cfg *o = &c->nodes[i];
-
-		snprintf(o->name, sizeof(o->name), "%s", n->name);
-		memcpy(o->initiators, n->iscsi.initiators,
-		       sizeof(o->initiators));
-		o->ninitiators = n->iscsi.ninitiators;
-		o->has_chap = n->iscsi.has_chap;
-		snprintf(o->chap_user, sizeof(o->chap_user), "%s",
-			 n->iscsi.chap_user);
-		snprintf(o->chap_secret, sizeof(o->chap_secret), "%s",
-			 n->iscsi.chap_secret);
+		snprintf(c->nodes[i].name, sizeof(c->nodes[i].name), "%s",
+			 x->nodes[i].name);
+		c->nodes[i].iscsi = x->nodes[i].iscsi;
 	}
 	c->nnodes = x->n_nodes;
-	for (i = 0; i < st->nluns; i++) {
-		const struct xpan_cfg_lun *l = &st->luns[i];
-		struct iod_lun_cfg *o = &c->luns[i];
-
-		snprintf(o->node, sizeof(o->node), "%s", l->node);
-		o->lun = l->lun;
-		snprintf(o->backing, sizeof(o->backing), "%s", l->backing);
-		o->offset = l->offset;
-		o->size = l->size;
-		o->shared = l->shared;
-		o->read_only = l->read_only;
-		o->line = l->line;
-	}
-	c->nluns = st->nluns;
-	c->pool = st->pool;
-	c->npool = st->npool;
-	st->pool = NULL;
-	st->npool = 0;
+	c->storage = x->storage;
+	memset(&x->storage, 0, sizeof(x->storage));
 	return 0;
 }
 
@@ -110,12 +74,7 @@ int iod_config_load(struct iod_config *c, const char *path, char *err,
 
 void iod_config_free(struct iod_config *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->npool; i++)
-		free(c->pool[i]);
-	free(c->pool);
+	xpan_cfg_storage_free(&c->storage);
 	free(c->nodes);
-	free(c->luns);
 	memset(c, 0, sizeof(*c));
 }

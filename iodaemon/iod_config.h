@@ -32,42 +32,18 @@
 #define IOD_MAX_MAX_CONNECTIONS		XPAN_STORAGE_MAX_MAX_CONNECTIONS
 #define IOD_DEFAULT_MAX_CONN_PER_SOURCE	XPAN_STORAGE_DEFAULT_MAX_CONN_PER_SOURCE
 
+/* A node xpan-iod serves: its name and iSCSI identity. */
 struct iod_node_cfg {
 	char name[64];
-	char initiators[IOD_MAX_INITIATORS][IOD_NAME_MAX];
-	size_t ninitiators;
-	bool has_chap;
-	char chap_user[IOD_NAME_MAX];
-	char chap_secret[XPAN_ISCSI_SECRET_MAX];
-};
-
-struct iod_lun_cfg {
-	char node[XPAN_STORAGE_NODE_MAX];
-	uint16_t lun;
-	char backing[IOD_PATH_MAX];
-	uint64_t offset;
-	uint64_t size;		/* 0: up to the end of the store */
-	bool shared;
-	bool read_only;
-	int line;		/* for "FILE:LINE" in later errors */
+	struct xpan_cfg_iscsi iscsi;
 };
 
 struct iod_config {
 	char path[256];
-	char target[IOD_NAME_MAX];
-	char portal[XPAN_STORAGE_PORTAL_MAX];
-	char **pool;
-	size_t npool;
-	unsigned int rescan_sec;	/* periodic pool scan, 0 = off */
-	bool write_cache;		/* report WCE=1 (see docs/storage.md) */
-	uint64_t session_buffer;	/* bytes buffered per session, at most */
-	unsigned int login_timeout_sec;	/* accept to full-feature phase */
-	unsigned int max_connections;	/* all sources together */
-	unsigned int max_connections_per_source; /* per remote address */
+	/* target, portal, pool, limits and LUN windows, as lib read them */
+	struct xpan_cfg_storage storage;
 	struct iod_node_cfg *nodes;
 	size_t nnodes;
-	struct iod_lun_cfg *luns;
-	size_t nluns;
 };
 
 /*

@@ -160,15 +160,15 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 	size_t i, j;
 
 	memset(m, 0, sizeof(*m));
-	snprintf(m->target, sizeof(m->target), "%s", c->target);
-	m->npool = c->npool;
-	m->pool = calloc(c->npool + 1, sizeof(*m->pool));
+	snprintf(m->target, sizeof(m->target), "%s", c->storage.target);
+	m->npool = c->storage.npool;
+	m->pool = calloc(c->storage.npool + 1, sizeof(*m->pool));
 	m->nodes = calloc(c->nnodes + 1, sizeof(*m->nodes));
-	m->luns = calloc(c->nluns + 1, sizeof(*m->luns));
+	m->luns = calloc(c->storage.nluns + 1, sizeof(*m->luns));
 	if (!m->pool || !m->nodes || !m->luns)
 		goto oom;
-	for (i = 0; i < c->npool; i++) {
-		m->pool[i] = strdup(c->pool[i]);
+	for (i = 0; i < c->storage.npool; i++) {
+		m->pool[i] = strdup(c->storage.pool[i]);
 		if (!m->pool[i])
 			goto oom;
 	}
@@ -177,17 +177,17 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 		struct iod_node *n = &m->nodes[i];
 
 		snprintf(n->name, sizeof(n->name), "%s", c->nodes[i].name);
-		memcpy(n->initiators, c->nodes[i].initiators,
+		memcpy(n->initiators, c->nodes[i].iscsi.initiators,
 		       sizeof(n->initiators));
-		n->ninitiators = c->nodes[i].ninitiators;
-		n->has_chap = c->nodes[i].has_chap;
-		memcpy(n->chap_user, c->nodes[i].chap_user,
+		n->ninitiators = c->nodes[i].iscsi.ninitiators;
+		n->has_chap = c->nodes[i].iscsi.has_chap;
+		memcpy(n->chap_user, c->nodes[i].iscsi.chap_user,
 		       sizeof(n->chap_user));
-		memcpy(n->chap_secret, c->nodes[i].chap_secret,
+		memcpy(n->chap_secret, c->nodes[i].iscsi.chap_secret,
 		       sizeof(n->chap_secret));
 	}
-	for (i = 0; i < c->nluns; i++) {
-		const struct iod_lun_cfg *lc = &c->luns[i];
+	for (i = 0; i < c->storage.nluns; i++) {
+		const struct xpan_cfg_lun *lc = &c->storage.luns[i];
 		struct iod_lun *l = &m->luns[i];
 		struct iod_store *s;
 		uint64_t h;
@@ -242,12 +242,13 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 				continue;
 			snprintf(err, errlen,
 				 "%s:%d: LUN window overlaps the one at line %d on %s; mark both 'shared: true' if that is meant",
-				 c->path, lc->line, c->luns[j].line, s->path);
+				 c->path, lc->line, c->storage.luns[j].line,
+				 s->path);
 			goto fail;
 		}
 		s->nluns++;
 		l->node = lun_map_node_by_name(m, lc->node);
-		h = fnv1a(0xcbf29ce484222325ull, c->target);
+		h = fnv1a(0xcbf29ce484222325ull, c->storage.target);
 		h = fnv1a(h, lc->node);
 		h ^= lc->lun;
 		h *= 0x100000001b3ull;
@@ -255,13 +256,13 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 		l->sdev.present = true;
 		l->sdev.read_only = lc->read_only;
 		l->sdev.can_unmap = s->can_unmap;
-		l->sdev.write_cache = c->write_cache;
+		l->sdev.write_cache = c->storage.write_cache;
 		l->sdev.naa_id = h;
 		l->sdev.rel_port = 1;
 		snprintf(l->sdev.serial, sizeof(l->sdev.serial), "%016llx",
 			 (unsigned long long)h);
 	}
-	m->nluns = c->nluns;
+	m->nluns = c->storage.nluns;
 	for (i = 0; i < m->nnodes; i++) {
 		struct iod_node *n = &m->nodes[i];
 
@@ -284,7 +285,7 @@ int lun_map_build(struct lun_map *m, const struct iod_config *c, char *err,
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	m->nluns = c->nluns;
+	m->nluns = c->storage.nluns;
 	lun_map_free(m);
 	return -1;
 }

@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (portal)
-		snprintf(cfg.portal, sizeof(cfg.portal), "%s", portal);
+		snprintf(cfg.storage.portal, sizeof(cfg.storage.portal), "%s",
+			 portal);
 	if (lun_map_build(&map, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "xpan-iod: %s\n", err);
 		iod_config_free(&cfg);
@@ -124,9 +125,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pr_info("serving %s on %s: %zu nodes, %zu LUNs%s%s\n", cfg.target,
-		cfg.portal, map.nnodes, map.nluns, ctl[0] ? ", control " : "",
-		ctl);
+	pr_info("serving %s on %s: %zu nodes, %zu LUNs%s%s\n",
+		cfg.storage.target, cfg.storage.portal, map.nnodes, map.nluns,
+		ctl[0] ? ", control " : "", ctl);
 	ret = iod_server_run(&server);
 	pr_info("shutting down\n");
 	iod_server_fini(&server);

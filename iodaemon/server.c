@@ -96,8 +96,8 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 	s->map = map;
 	s->tpgt = 1;
 	s->next_tsih = 1;
-	conn_limits_init(&s->limits, cfg->max_connections,
-			 cfg->max_connections_per_source);
+	conn_limits_init(&s->limits, cfg->storage.max_connections,
+			 cfg->storage.max_connections_per_source);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
@@ -115,7 +115,7 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_ring;
 	}
-	s->lfd = open_portal(cfg->portal, err, errlen);
+	s->lfd = open_portal(cfg->storage.portal, err, errlen);
 	if (s->lfd < 0)
 		goto out_ring;
 	s->listen_ev.type = IOD_EV_LISTEN;
@@ -216,7 +216,8 @@ void iod_server_conn_gone(struct iod_server *s, struct iscsi_conn *c)
 
 int iod_server_expire_logins(struct iod_server *s, uint64_t now)
 {
-	uint64_t limit = (uint64_t)s->cfg->login_timeout_sec * 1000000000ull;
+	uint64_t limit = (uint64_t)s->cfg->storage.login_timeout_sec *
+			 1000000000ull;
 	struct iscsi_conn *c;
 
 	while ((c = s->login_head)) {
@@ -225,7 +226,7 @@ int iod_server_expire_logins(struct iod_server *s, uint64_t now)
 			return (c->accepted_ns + limit - now) / 1000000 + 1;
 		s->login_timeouts++;
 		pr_debug("%s: no login within %u s, closing\n", c->peer,
-			 s->cfg->login_timeout_sec);
+			 s->cfg->storage.login_timeout_sec);
 		iscsi_conn_close(c);	/* unlinks it */
 	}
 	return -1;
@@ -368,9 +369,9 @@ int iod_server_run(struct iod_server *s)
 		s->in_batch = false;
 		iscsi_conn_flush_queued(s);
 		iscsi_conn_reap(s);
-		if (s->cfg->rescan_sec &&
+		if (s->cfg->storage.rescan_sec &&
 		    iod_now_ns() - s->last_scan_ns >
-			    (uint64_t)s->cfg->rescan_sec * 1000000000ull) {
+			    s->cfg->storage.rescan_sec * 1000000000ull) {
 			pool_scan(s->map, NULL);
 			s->last_scan_ns = iod_now_ns();
 		}

@@ -19,7 +19,8 @@ bool task_reserve(struct iscsi_task *t)
 {
 	struct iscsi_conn *c = t->conn;
 
-	if (c->mem + t->mem_need + IOD_HEADROOM > c->srv->cfg->session_buffer)
+	if (c->mem + t->mem_need + IOD_HEADROOM >
+	    c->srv->cfg->storage.session_buffer)
 		return false;
 	t->mem += t->mem_need;
 	c->mem += t->mem_need;
@@ -101,7 +102,7 @@ static void conn_run_memq(struct iscsi_conn *c)
  */
 bool conn_admit(const struct iscsi_conn *c)
 {
-	return c->mem + IOD_REPLY_MAX <= c->srv->cfg->session_buffer;
+	return c->mem + IOD_REPLY_MAX <= c->srv->cfg->storage.session_buffer;
 }
 
 /* Memory was freed: commands waiting for it start, and input parked

@@ -4,8 +4,8 @@
  * (nodes[].initiators, nodes[].chap) and the storage: section (target,
  * portal, pool, LUN windows, limits). lib/config.c parses it together
  * with the rest of the file, so xpan-ctrld and xpan-iod refuse the same
- * mistakes; xpan-iod copies what it uses into its own view (struct
- * iod_config). Keys and rules: docs/config.md and docs/storage.md.
+ * mistakes; xpan-iod keeps the storage section and the nodes' identities
+ * (struct iod_config). Keys and rules: docs/config.md and docs/storage.md.
  */
 #ifndef XPAN_CONFIG_STORAGE_H
 #define XPAN_CONFIG_STORAGE_H

@@ -64,14 +64,15 @@ Test(config, defaults_and_names)
 
 	cr_assert_eq(parse(&c, "    - { node: n1, lun: 0, backing: a.img }\n"),
 		     0, "%s", err);
-	cr_assert_str_eq(c.target, IOD_DEFAULT_TARGET);
-	cr_assert_str_eq(c.portal, IOD_DEFAULT_PORTAL);
+	cr_assert_str_eq(c.storage.target, IOD_DEFAULT_TARGET);
+	cr_assert_str_eq(c.storage.portal, IOD_DEFAULT_PORTAL);
 	cr_assert_eq(c.nnodes, 2);
-	cr_assert_eq(c.nodes[0].ninitiators, 2);
-	cr_assert_str_eq(c.nodes[1].initiators[0], "iqn.2026-11.io.xpan:n2",
+	cr_assert_eq(c.nodes[0].iscsi.ninitiators, 2);
+	cr_assert_str_eq(c.nodes[1].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n2",
 			 "default initiator name");
-	cr_assert(c.nodes[1].has_chap);
-	cr_assert_eq(c.nluns, 1);
+	cr_assert(c.nodes[1].iscsi.has_chap);
+	cr_assert_eq(c.storage.nluns, 1);
 	iod_config_free(&c);
 }
 
@@ -185,17 +186,17 @@ Test(config, limits_defaults)
 	struct iod_config c;
 
 	cr_assert_eq(parse_limits(&c, "  rescan: 0\n"), 0, "%s", err);
-	cr_assert_eq(c.session_buffer, 64ull << 20);
-	cr_assert_eq(c.login_timeout_sec, 15);
-	cr_assert_eq(c.max_connections, 1024);
-	cr_assert_eq(c.max_connections_per_source, 64);
+	cr_assert_eq(c.storage.session_buffer, 64ull << 20);
+	cr_assert_eq(c.storage.login_timeout_sec, 15);
+	cr_assert_eq(c.storage.max_connections, 1024);
+	cr_assert_eq(c.storage.max_connections_per_source, 64);
 	iod_config_free(&c);
 	/* no storage: section at all gives the same defaults */
 	cr_assert_eq(iod_config_parse(&c, "x.yaml", "nodes: []\n", 10, err,
 				      sizeof(err)),
 		     0, "%s", err);
-	cr_assert_eq(c.session_buffer, 64ull << 20);
-	cr_assert_eq(c.max_connections_per_source, 64);
+	cr_assert_eq(c.storage.session_buffer, 64ull << 20);
+	cr_assert_eq(c.storage.max_connections_per_source, 64);
 	iod_config_free(&c);
 }
 
@@ -208,18 +209,18 @@ Test(config, limits_given)
 				      "  max_connections: 2000\n"
 				      "  max_connections_per_source: 1500\n"),
 		     0, "%s", err);
-	cr_assert_eq(c.session_buffer, 48ull << 20);
-	cr_assert_eq(c.login_timeout_sec, 2);
-	cr_assert_eq(c.max_connections, 2000);
-	cr_assert_eq(c.max_connections_per_source, 1500);
+	cr_assert_eq(c.storage.session_buffer, 48ull << 20);
+	cr_assert_eq(c.storage.login_timeout_sec, 2);
+	cr_assert_eq(c.storage.max_connections, 2000);
+	cr_assert_eq(c.storage.max_connections_per_source, 1500);
 	iod_config_free(&c);
 	cr_assert_eq(parse_limits(&c, "  session_buffer: 33554432\n"), 0,
 		     "%s", err);
-	cr_assert_eq(c.session_buffer, 32ull << 20, "plain bytes");
+	cr_assert_eq(c.storage.session_buffer, 32ull << 20, "plain bytes");
 	iod_config_free(&c);
 	cr_assert_eq(parse_limits(&c, "  session_buffer: 1GiB\n"), 0, "%s",
 		     err);
-	cr_assert_eq(c.session_buffer, 1ull << 30);
+	cr_assert_eq(c.storage.session_buffer, 1ull << 30);
 	iod_config_free(&c);
 }
 
@@ -347,17 +348,18 @@ Test(one_reader, both_accept_the_full_file)
 	xpan_config_free(&x);
 	cr_assert_eq(iod_config_load(&c, path, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c.nnodes, 2);
-	cr_assert_str_eq(c.nodes[0].initiators[0], "iqn.2026-11.io.xpan:n1");
-	cr_assert(c.nodes[1].has_chap);
-	cr_assert_str_eq(c.nodes[1].chap_secret, "twelve chars!");
-	cr_assert_str_eq(c.portal, "127.0.0.1:3260");
-	cr_assert_eq(c.rescan_sec, 0);
-	cr_assert_eq(c.npool, 1);
-	cr_assert_str_eq(c.pool[0], "/nonexistent/pool");
-	cr_assert_eq(c.nluns, 2);
-	cr_assert_eq(c.luns[0].size, 1 << 20);
-	cr_assert_eq(c.luns[1].line, 21);
-	cr_assert_str_eq(c.luns[1].backing, "b.img");
+	cr_assert_str_eq(c.nodes[0].iscsi.initiators[0],
+			 "iqn.2026-11.io.xpan:n1");
+	cr_assert(c.nodes[1].iscsi.has_chap);
+	cr_assert_str_eq(c.nodes[1].iscsi.chap_secret, "twelve chars!");
+	cr_assert_str_eq(c.storage.portal, "127.0.0.1:3260");
+	cr_assert_eq(c.storage.rescan_sec, 0);
+	cr_assert_eq(c.storage.npool, 1);
+	cr_assert_str_eq(c.storage.pool[0], "/nonexistent/pool");
+	cr_assert_eq(c.storage.nluns, 2);
+	cr_assert_eq(c.storage.luns[0].size, 1 << 20);
+	cr_assert_eq(c.storage.luns[1].line, 21);
+	cr_assert_str_eq(c.storage.luns[1].backing, "b.img");
 	iod_config_free(&c);
 }
 

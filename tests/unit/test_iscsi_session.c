@@ -546,7 +546,7 @@ static uint64_t drain_reads(unsigned int want, unsigned int *nops)
 		have -= pos;
 		if (conn->mem > peak)
 			peak = conn->mem;
-		cr_assert_leq(conn->mem, cfg.session_buffer);
+		cr_assert_leq(conn->mem, cfg.storage.session_buffer);
 		if (n <= 0) {
 			pump();
 			cr_assert_lt(++idle, 1000000, "no progress");
@@ -574,7 +574,7 @@ Test(session, memory_bounded_when_replies_are_not_read)
 	unsigned int i, nops = 0, pings = 0;
 	uint64_t peak;
 
-	cfg.session_buffer = IOD_MIN_SESSION_BUFFER;
+	cfg.storage.session_buffer = IOD_MIN_SESSION_BUFFER;
 	login();
 	put_be32(cdb + 10, 8192);		/* 4 MiB: the whole LUN */
 	put_be32(bhs + 20, 4u << 20);
@@ -584,7 +584,7 @@ Test(session, memory_bounded_when_replies_are_not_read)
 		put_be32(bhs + 16, 100 + i);
 		put_be32(bhs + 24, cmdsn++);
 		send_pdu(bhs, NULL, 0);
-		cr_assert_leq(conn->mem, cfg.session_buffer,
+		cr_assert_leq(conn->mem, cfg.storage.session_buffer,
 			      "%llu bytes buffered",
 			      (unsigned long long)conn->mem);
 	}
@@ -605,13 +605,13 @@ Test(session, memory_bounded_when_replies_are_not_read)
 		put_be32(bhs + 16, 500 + pings++);
 		put_be32(bhs + 24, cmdsn);
 		send_pdu(bhs, ping, sizeof(ping));
-		cr_assert_leq(conn->mem, cfg.session_buffer);
+		cr_assert_leq(conn->mem, cfg.storage.session_buffer);
 	}
 	cr_assert_eq(conn->ep_events & EPOLLIN, 0, "socket no longer read");
 	cr_assert_geq(conn->parked_count, 1);
 	/* the initiator reads again: everything completes */
 	peak = drain_reads(20, &nops);
-	cr_assert_leq(peak, cfg.session_buffer);
+	cr_assert_leq(peak, cfg.storage.session_buffer);
 	while (nops < pings) {
 		uint8_t b[48];
 		static uint8_t d[200 << 10];
@@ -652,7 +652,7 @@ Test(session, writes_wait_for_memory_and_data_out_still_flows)
 	uint8_t bhs[48], data[64];
 	uint32_t max, off, ttt, granted = 0, i;
 
-	cfg.session_buffer = IOD_MIN_SESSION_BUFFER;
+	cfg.storage.session_buffer = IOD_MIN_SESSION_BUFFER;
 	login_keys(keys, sizeof(keys) - 1);
 	cr_assert_eq(conn->p.max_burst, 65536);
 	for (i = 0; i < 10; i++)
@@ -677,7 +677,7 @@ Test(session, writes_wait_for_memory_and_data_out_still_flows)
 	cr_assert_geq(granted, 1);
 	cr_assert_lt(granted, 10, "all 10 x 4 MiB buffered within 32 MiB");
 	cr_assert_not_null(conn->memq_head);
-	cr_assert_leq(conn->mem, cfg.session_buffer);
+	cr_assert_leq(conn->mem, cfg.storage.session_buffer);
 	/* a command that brings data along finds no room: TASK SET FULL */
 	write4m(800, 0, chunk, 512);
 	cr_assert_eq(recv_pdu(bhs, data, sizeof(data)), 0);
@@ -705,7 +705,7 @@ Test(session, writes_wait_for_memory_and_data_out_still_flows)
 	cr_assert_eq(bhs[3], SCSI_STATUS_GOOD);
 	/* its memory went to the next one waiting */
 	expect_r2t(700 + granted, &max);
-	cr_assert_leq(conn->mem, cfg.session_buffer);
+	cr_assert_leq(conn->mem, cfg.storage.session_buffer);
 }
 
 /* Read data goes out without a copy; its data digest still covers it. */
