@@ -134,14 +134,20 @@ url()
 	echo "iscsi://127.0.0.1:$PORT/$TARGET/$1"
 }
 
-# ctl "storage stats -j": prints the whole response (status line first).
-ctl()
-{
-	python3 - "$T/iod.sock" "$*" <<'PY'
+# ctl_raw [MARK]: sends stdin to the control socket as it is (attacks
+# send what a well-behaved client would not) and prints everything the
+# daemon answers until it closes; MARK, when given, is printed first, as
+# soon as the request is out. A subshell exec'ing python, so that $! of
+# "... | ctl_raw &" is the client itself.
+ctl_raw()
+(
+	exec python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
+s.sendall(sys.stdin.buffer.read())
+if len(sys.argv) > 2:
+    print(sys.argv[2], flush=True)
 out = b""
 while True:
     b = s.recv(65536)
@@ -149,7 +155,33 @@ while True:
         break
     out += b
 sys.stdout.write(out.decode())
-PY
+' "$T/iod.sock" "$@"
+)
+
+# ctl "storage stats -j": prints the whole response (status line first).
+ctl()
+{
+	printf '%s\n' "$*" | ctl_raw
+}
+
+# conns_counter NAME: the number NAME in "storage conns -j".
+conns_counter()
+{
+	ctl "storage conns -j" | grep -o "\"$1\":[0-9]*" | grep -o '[0-9]*$'
+}
+
+# raw_open NAME N ARGS...: runs iscsi_raw.py ARGS in the background
+# (output in $T/NAME.out, killed at exit), waits until it says "open N",
+# and leaves its pid in RAW_PID.
+raw_open()
+{
+	local out=$T/$1.out what=$1 n=$2
+	shift 2
+	$RAW "$@" >"$out" 2>&1 &
+	RAW_PID=$!
+	bg_track $RAW_PID
+	wait_until 300 grep -qs "^open $n" "$out" ||
+		fail "$what: $n connections not opened: $(cat "$out")"
 }
 
 # n1 with two initiator names, two LUNs on disk0 (windows) and a

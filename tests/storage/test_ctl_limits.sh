@@ -10,22 +10,9 @@ iod_start "$T/xpan.yaml"
 
 # Cut at 4096 bytes this is a valid "move n2 to spare"; whole, it is too
 # long. The answer must be an error and n2 must keep its initiator.
-out=$(python3 - "$T/iod.sock" <<'PY'
-import socket, sys
-req = b"storage move n2 iqn.2026-11.io.xpan:spare"
-req = req + b" " * (4096 + 100 - len(req)) + b"tail\n"
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(req)
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-print(out.decode().strip())
-PY
-) || fail "over-long request: no answer"
+req="storage move n2 iqn.2026-11.io.xpan:spare"
+out=$({ printf '%s' "$req"; printf '%*s' $((4096 + 100 - ${#req})) '';
+	printf 'tail\n'; } | ctl_raw) || fail "over-long request: no answer"
 echo "over-long request: $out"
 [[ $out == "error request longer than 4096 bytes"* ]] ||
 	fail "over-long request not refused: $out"
@@ -36,20 +23,7 @@ grep -q 'spare' <<<"$luns" && fail "the truncated move ran: $luns"
 
 # Half a line, then silence: other clients and the storage go on; the
 # silent one gets an error at the time limit.
-python3 - "$T/iod.sock" >"$T/slow.out" 2>&1 <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"storage st")
-print("sent", flush=True)
-out = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-print(out.decode().strip(), flush=True)
-PY
+printf 'storage st' | ctl_raw sent >"$T/slow.out" 2>&1 &
 SLOW=$!
 bg_track $SLOW
 wait_until 50 grep -qs '^sent' "$T/slow.out" || fail "slow client did not start"

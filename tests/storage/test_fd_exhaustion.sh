@@ -9,10 +9,6 @@ write_config
 cat >>"$T/xpan.yaml" <<'YAML'
   login_timeout: 2
 YAML
-counter()
-{
-	ctl "storage conns -j" | grep -o "\"$1\":[0-9]*" | grep -o '[0-9]*$'
-}
 cpu_ticks()
 {
 	local f
@@ -25,12 +21,8 @@ cpu_ticks()
 read -r IOD_PID PORT <"$T/started"
 
 t0=$(cpu_ticks)
-$RAW idle 127.0.0.1 "$PORT" 100 127.0.0.10,127.0.0.11 "$T/stop" >"$T/idle.out" 2>&1 &
-IDLE=$!
-bg_track $IDLE
-wait_until 100 grep -qs '^open 100' "$T/idle.out" ||
-	fail "idle connections: $(cat "$T/idle.out")"
-wait_until 100 test "$(counter accept_pauses)" -ge 1 ||
+raw_open idle 100 idle 127.0.0.1 "$PORT" 100 127.0.0.10,127.0.0.11 "$T/stop"
+wait_until 100 test "$(conns_counter accept_pauses)" -ge 1 ||
 	fail "no accept pause counted: $(ctl 'storage conns -j')"
 # A real node: queued in the backlog while descriptors are short, served
 # once the idle connections time out.
@@ -40,6 +32,7 @@ wait_until 300 grep -qs '^closed 100' "$T/idle.out" ||
 	fail "idle connections not closed: $(cat "$T/idle.out")"
 t1=$(cpu_ticks)
 grep -q "accepting paused for 100 ms" "$T/iod.log" || fail "pause not logged"
-echo "accept pauses: $(counter accept_pauses), login timeouts: $(counter login_timeouts)," \
+echo "accept pauses: $(conns_counter accept_pauses)," \
+	"login timeouts: $(conns_counter login_timeouts)," \
 	"CPU used by xpan-iod meanwhile: $((t1 - t0)) ticks of $(getconf CLK_TCK)/s"
 echo ok

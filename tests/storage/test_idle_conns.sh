@@ -18,20 +18,12 @@ conns_json()
 	ctl "storage conns -j"
 }
 
-counter()
-{
-	conns_json | grep -o "\"$1\":[0-9]*" | grep -o '[0-9]*$'
-}
-
 # 1000 idle connections from 16 loopback addresses, 63 or 62 each: under
 # the per-source default, so only the login timeout closes them.
 SRCS=$(seq -s, -f '127.0.0.%g' 10 25)
-$RAW idle 127.0.0.1 "$PORT" 1000 "$SRCS" "$T/stop" >"$T/idle.out" 2>&1 &
-IDLE=$!
-bg_track $IDLE
-wait_until 300 grep -qs '^open 1000' "$T/idle.out" ||
-	fail "idle connections not opened: $(cat "$T/idle.out")"
-open=$(counter connections)
+raw_open idle 1000 idle 127.0.0.1 "$PORT" 1000 "$SRCS" "$T/stop"
+IDLE=$RAW_PID
+open=$(conns_counter connections)
 echo "idle connections held by xpan-iod: $open"
 
 # A real node logs in and does I/O while they are held.
@@ -40,7 +32,7 @@ out=$(iscsi-ls -s -i "$IQN:n2" "iscsi://127.0.0.1:$PORT" 2>&1) ||
 grep -q "Lun:0 " <<<"$out" || fail "n2 does not see its LUN: $out"
 "$IOD_RW" "$(url 0)" "$IQN:n2" roundtrip 256 ||
 	fail "n2 write/read with 1000 idle connections"
-during=$(counter login_timeouts)
+during=$(conns_counter login_timeouts)
 echo "n2 logged in and wrote/read 128 KiB; login timeouts so far: $during"
 [ "$open" -ge 900 ] || fail "only $open idle connections were held when n2 logged in"
 
@@ -49,19 +41,16 @@ wait_until 300 grep -qs '^closed 1000' "$T/idle.out" ||
 	fail "idle connections not closed: $(cat "$T/idle.out")"
 wait "$IDLE" || fail "idle client: $(cat "$T/idle.out")"
 cat "$T/idle.out"
-n=$(counter login_timeouts)
+n=$(conns_counter login_timeouts)
 [ "$n" -ge 1000 ] || fail "$n login timeouts counted, want 1000"
-[ "$(counter connections)" -eq 0 ] || fail "connections left: $(conns_json)"
+[ "$(conns_counter connections)" -eq 0 ] || fail "connections left: $(conns_json)"
 echo "login timeouts counted: $n"
 
 # Per source: 65 connections from one address, the 65th is refused.
 rm -f "$T/stop"
-$RAW percap 127.0.0.1 "$PORT" 127.0.0.99 65 "$T/stop" >"$T/percap.out" 2>&1 &
-PERCAP=$!
-bg_track $PERCAP
-wait_until 100 grep -qs '^open 65' "$T/percap.out" ||
-	fail "per-source client: $(cat "$T/percap.out")"
-wait_until 100 test "$(counter refused_source)" -ge 1 ||
+raw_open percap 65 percap 127.0.0.1 "$PORT" 127.0.0.99 65 "$T/stop"
+PERCAP=$RAW_PID
+wait_until 100 test "$(conns_counter refused_source)" -ge 1 ||
 	fail "65th connection from one address not refused: $(conns_json)"
 held=$(conns_json | grep -o '"peer":"127\.0\.0\.99:' | wc -l)
 [ "$held" -eq 64 ] || fail "$held connections held from 127.0.0.99, want 64"
