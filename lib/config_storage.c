@@ -138,6 +138,23 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct xpan_cfg_lun *lc,
 	return 0;
 }
 
+/* A count in [1, max] when v is given; zero gets the message why_not_0. */
+static int get_count(struct ydoc *d, yaml_node_t *v, const char *what,
+		     uint64_t max, const char *why_not_0, unsigned int *dst,
+		     char *err, size_t errlen)
+{
+	uint64_t u;
+
+	if (!v)
+		return 0;
+	if (ydoc_u64(d, v, max, &u, what, err, errlen))
+		return -1;
+	if (!u)
+		return ydoc_err(d, v, err, errlen, "%s", why_not_0);
+	*dst = u;
+	return 0;
+}
+
 /* The per-session and per-connection bounds (docs/storage.md "Limits"). */
 static int parse_limits(struct xpan_cfg_storage *c, struct ydoc *d,
 			yaml_node_t *s, char *err, size_t errlen)
@@ -149,42 +166,29 @@ static int parse_limits(struct xpan_cfg_storage *c, struct ydoc *d,
 	if (v) {
 		if (ydoc_size(d, v, &u, "session_buffer", err, errlen))
 			return -1;
-		if (u < XPAN_STORAGE_MIN_SESSION_BUFFER || u > XPAN_STORAGE_MAX_SESSION_BUFFER)
+		if (u < XPAN_STORAGE_MIN_SESSION_BUFFER ||
+		    u > XPAN_STORAGE_MAX_SESSION_BUFFER)
 			return ydoc_err(d, v, err, errlen,
 					"session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
 					ydoc_scalar(v));
 		c->session_buffer = u;
 	}
-	v = ydoc_get(d, s, "login_timeout");
-	if (v) {
-		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_LOGIN_TIMEOUT, &u,
-			     "login_timeout (seconds)", err, errlen))
-			return -1;
-		if (!u)
-			return ydoc_err(d, v, err, errlen,
-					"login_timeout must be at least 1 second (a login cannot be allowed forever)");
-		c->login_timeout_sec = u;
-	}
+	if (get_count(d, ydoc_get(d, s, "login_timeout"),
+		      "login_timeout (seconds)", XPAN_STORAGE_MAX_LOGIN_TIMEOUT,
+		      "login_timeout must be at least 1 second (a login cannot be allowed forever)",
+		      &c->login_timeout_sec, err, errlen))
+		return -1;
 	v = ydoc_get(d, s, "max_connections");
-	if (v) {
-		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_MAX_CONNECTIONS, &u,
-			     "max_connections", err, errlen))
-			return -1;
-		if (!u)
-			return ydoc_err(d, v, err, errlen,
-					"max_connections must be at least 1");
-		c->max_connections = u;
-	}
+	if (get_count(d, v, "max_connections", XPAN_STORAGE_MAX_MAX_CONNECTIONS,
+		      "max_connections must be at least 1",
+		      &c->max_connections, err, errlen))
+		return -1;
 	per = ydoc_get(d, s, "max_connections_per_source");
-	if (per) {
-		if (ydoc_u64(d, per, XPAN_STORAGE_MAX_MAX_CONNECTIONS, &u,
-			     "max_connections_per_source", err, errlen))
-			return -1;
-		if (!u)
-			return ydoc_err(d, per, err, errlen,
-					"max_connections_per_source must be at least 1");
-		c->max_connections_per_source = u;
-	}
+	if (get_count(d, per, "max_connections_per_source",
+		      XPAN_STORAGE_MAX_MAX_CONNECTIONS,
+		      "max_connections_per_source must be at least 1",
+		      &c->max_connections_per_source, err, errlen))
+		return -1;
 	if (c->max_connections_per_source > c->max_connections)
 		return ydoc_err(d, per ? per : v, err, errlen,
 				"max_connections_per_source (%u) is larger than max_connections (%u); lower it or raise max_connections",
