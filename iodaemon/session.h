@@ -104,7 +104,6 @@ struct iscsi_conn {
 	size_t rcap;
 	struct obuf *oq_head;
 	struct obuf *oq_tail;
-	size_t oq_bytes;
 	uint32_t ep_events;
 	/* memory buffered for the session (receive buffer, reservations of
 	 * tasks, output queue), kept within storage.session_buffer */
@@ -118,7 +117,6 @@ struct iscsi_conn {
 	uint64_t parked_count;		/* times input stopped at the budget */
 	struct iscsi_task *memq_head;	/* commands waiting for memory */
 	struct iscsi_task *memq_tail;
-	uint64_t mem_waits;		/* commands that had to wait */
 	uint64_t task_set_full;		/* refused: no room for their data */
 	/* connection limits (server.c): set when accept counted it */
 	bool counted;

@@ -39,7 +39,6 @@ void task_wait_memory(struct iscsi_task *t)
 	else
 		c->memq_head = t;
 	c->memq_tail = t;
-	c->mem_waits++;
 }
 
 void memq_unlink(struct iscsi_task *t)

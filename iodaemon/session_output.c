@@ -53,7 +53,6 @@ int conn_flush(struct iscsi_conn *c)
 				continue;
 			return -1;
 		}
-		c->oq_bytes -= n;
 		while (n > 0) {
 			b = c->oq_head;
 			if ((size_t)n >= b->len - b->off) {
@@ -137,7 +136,6 @@ static struct obuf *obuf_queue(struct iscsi_conn *c, size_t len, size_t own)
 	else
 		c->oq_head = b;
 	c->oq_tail = b;
-	c->oq_bytes += len;
 	c->mem += b->mem;
 	return b;
 }
