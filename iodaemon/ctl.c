@@ -43,9 +43,6 @@ struct iod_ctl {
 	uint64_t resume_ns;	/* out of descriptors: accepting paused */
 };
 
-/* As for the portal: no spinning on a listener that cannot accept. */
-#define CTL_PAUSE_NS	(100ull * 1000000)
-
 struct iod_ctl *iod_ctl_open(struct iod_server *s, const char *path,
 			     char *err, size_t errlen)
 {
@@ -503,9 +500,8 @@ static void client_accept(struct iod_ctl *ctl)
 
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			ctl->resume_ns = iod_now_ns() + CTL_PAUSE_NS;
+		if (iod_accept_must_pause(errno)) {
+			ctl->resume_ns = iod_now_ns() + IOD_ACCEPT_PAUSE_NS;
 			iod_epoll_mod(ctl->srv, ctl->fd, 0, &ctl->ev);
 		}
 		return;

@@ -140,9 +140,6 @@ out_ep:
 	return -1;
 }
 
-/* Pause after running out of file descriptors: the pending connection
- * stays in the backlog, and the loop does not spin on it. */
-#define ACCEPT_PAUSE_NS	(100ull * 1000000)
 /* At most one refusal message per second; the rest are counted. */
 #define REFUSE_LOG_NS	1000000000ull
 
@@ -232,11 +229,17 @@ int iod_server_expire_logins(struct iod_server *s, uint64_t now)
 	return -1;
 }
 
+bool iod_accept_must_pause(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
+}
+
 static void accept_pause(struct iod_server *s, int err)
 {
 	s->accept_pauses++;
 	s->accept_paused = true;
-	s->accept_resume_ns = iod_now_ns() + ACCEPT_PAUSE_NS;
+	s->accept_resume_ns = iod_now_ns() + IOD_ACCEPT_PAUSE_NS;
 	iod_epoll_mod(s, s->lfd, 0, &s->listen_ev);
 	if (s->accept_pauses == 1 || !(s->accept_pauses % 100))
 		pr_warn("accept: %s, accepting paused for 100 ms (%llu times so far; raise the open file limit or lower storage.max_connections)\n",
@@ -290,8 +293,7 @@ static void accept_all(struct iod_server *s)
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
+			if (iod_accept_must_pause(errno))
 				accept_pause(s, errno);
 			return;
 		}

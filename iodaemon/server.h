@@ -79,6 +79,12 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 int iod_server_run(struct iod_server *s);
 void iod_server_fini(struct iod_server *s);
 
+/* Pause of a listener whose accept failed for want of descriptors or
+ * memory (iod_accept_must_pause): the pending connection stays in the
+ * backlog, and the loop does not spin on it. */
+#define IOD_ACCEPT_PAUSE_NS	(100ull * 1000000)
+bool iod_accept_must_pause(int err);
+
 /* epoll registration helpers shared with session and ctl code */
 int iod_epoll_add(struct iod_server *s, int fd, uint32_t events,
 		  struct iod_ev *ev);
