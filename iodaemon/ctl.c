@@ -508,7 +508,7 @@ static void client_accept(struct iod_ctl *ctl)
 	}
 	if (ctl->nclients >= IOD_CTL_MAX_CLIENTS) {
 		if (!ctl->refused++ || !(ctl->refused % 100))
-			pr_warn("control socket: more than %u clients at once, refused (%llu so far)\n",
+			pr_warn("control socket: more than %u clients at once, refused (%llu so far; 'ss -xp' shows which processes hold it open)\n",
 				IOD_CTL_MAX_CLIENTS,
 				(unsigned long long)ctl->refused);
 		close(fd);

@@ -258,13 +258,13 @@ static void accept_one(struct iod_server *s, int fd,
 		break;
 	case CONN_ADMIT_TOTAL:
 		s->refused_total++;
-		log_refusal(s, ss, "%s: connection refused: storage.max_connections (%u) reached\n",
+		log_refusal(s, ss, "%s: connection refused: storage.max_connections (%u) reached (xpan storage conns shows who holds them; raise the limit if they are all wanted)\n",
 			    s->limits.max_total);
 		close(fd);
 		return;
 	case CONN_ADMIT_SOURCE:
 		s->refused_source++;
-		log_refusal(s, ss, "%s: connection refused: storage.max_connections_per_source (%u) reached for this address\n",
+		log_refusal(s, ss, "%s: connection refused: storage.max_connections_per_source (%u) reached for this address (raise it if one host needs that many sessions)\n",
 			    s->limits.max_per_src);
 		close(fd);
 		return;

@@ -128,7 +128,8 @@ static int parse_lun(struct ydoc *d, yaml_node_t *n, struct xpan_cfg_lun *lc,
 		return ydoc_err(d, n, err, errlen,
 				"offset and size must be multiples of 512 (the block size)");
 	if (v && !lc->size)
-		return ydoc_err(d, v, err, errlen, "size must not be 0");
+		return ydoc_err(d, v, err, errlen,
+				"size must not be 0 (leave it out to use the store up to its end)");
 	v = ydoc_get(d, n, "shared");
 	if (v && ydoc_bool(d, v, &lc->shared, "shared", err, errlen))
 		return -1;
@@ -300,7 +301,7 @@ int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
 
 		if (!xpan_config_node(cfg, a->node)) {
 			snprintf(err, errlen,
-				 "%s:%d: LUN for node '%s', which is not in nodes:",
+				 "%s:%d: LUN for node '%s', which is not in nodes: (add the node or correct the name)",
 				 d->path, a->line, a->node);
 			return -1;
 		}
