@@ -112,25 +112,35 @@ def burst(host, port, initiator, isid, count, blocks, stop):
     s.close()
 
 
-def idle(host, port, count, srcs, stop):
-    srcs = srcs.split(",")
+def open_conns(host, port, count, srcs):
+    """COUNT connections bound round robin to the source addresses SRCS;
+    says "open COUNT" once they are all up."""
     socks = []
     for i in range(int(count)):
         s = socket.socket()
         s.bind((srcs[i % len(srcs)], 0))
         s.connect((host, int(port)))
         socks.append(s)
-    t0 = time.monotonic()
     print("open %d" % len(socks), flush=True)
+    return socks
+
+
+def read_byte(s):
+    """One byte of a readable socket: b"" once the target closed it."""
+    try:
+        return s.recv(1)
+    except ConnectionResetError:
+        return b""
+
+
+def idle(host, port, count, srcs, stop):
+    socks = open_conns(host, port, count, srcs.split(","))
+    t0 = time.monotonic()
     left = set(socks)
     while left and not os.path.exists(stop):
         r, _, _ = select.select(list(left)[:1000], [], [], 0.2)
         for s in r:
-            try:
-                b = s.recv(1)
-            except ConnectionResetError:
-                b = b""
-            if b:
+            if read_byte(s):
                 raise SystemExit("target sent data to a connection that never logged in")
             left.discard(s)
             s.close()
@@ -142,24 +152,13 @@ def idle(host, port, count, srcs, stop):
 
 
 def percap(host, port, src, count, stop):
-    socks = []
-    for i in range(int(count)):
-        s = socket.socket()
-        s.bind((src, 0))
-        s.connect((host, int(port)))
-        socks.append(s)
-    print("open %d" % len(socks), flush=True)
+    socks = open_conns(host, port, count, [src])
     # the caller waits for the target to count the refusal, then stops us
     wait_file(stop)
     for i, s in enumerate(socks):
         r, _, _ = select.select([s], [], [], 0)
-        if r:
-            try:
-                b = s.recv(1)
-            except ConnectionResetError:
-                b = b""
-            if b == b"":
-                print("refused %d" % (i + 1), flush=True)
+        if r and read_byte(s) == b"":
+            print("refused %d" % (i + 1), flush=True)
 
 
 def main():
