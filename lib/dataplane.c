@@ -537,6 +537,26 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
 
 /* ---- recognising our programs ---- */
 
+bool prog_uses_map(int fd, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], n;
+
+	if (!map_id || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = n;
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	for (__u32 i = 0; i < n && i < info.nr_map_ids; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
+}
+
 /*
  * Whether program id is xpan_port_in of one dataplane instance: its name,
  * and, when map_id is not 0, the program using that map (the instance's
@@ -549,7 +569,7 @@ const struct xpan_dp_maps *xpan_dp_maps(const struct xpan_dp *dp)
 int prog_id_is_ours(__u32 id, __u32 map_id)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], n;
+	__u32 len = sizeof(info);
 	int fd, ours = 0;
 
 	if (!id)
@@ -557,24 +577,9 @@ int prog_id_is_ours(__u32 id, __u32 map_id)
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    strcmp(info.name, PORT_PROG_NAME))
-		goto out_close;
-	if (!map_id) {
-		ours = 1;
-		goto out_close;
-	}
-	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = n;
-	info.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		goto out_close;
-	for (__u32 i = 0; i < n && i < info.nr_map_ids; i++)
-		if (ids[i] == map_id)
-			ours = 1;
-out_close:
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !strcmp(info.name, PORT_PROG_NAME))
+		ours = !map_id || prog_uses_map(fd, map_id);
 	close(fd);
 	return ours;
 }

@@ -54,6 +54,8 @@ int dp_open_pins(struct xpan_dp *dp, int *missing_maps);
 int dp_create(struct xpan_dp *dp, int missing_maps);
 
 int prog_id_is_ours(__u32 id, __u32 map_id);
+/* Whether the program behind fd uses the map with id map_id (not 0). */
+bool prog_uses_map(int fd, __u32 map_id);
 __u32 prog_fd_id(int fd);
 __u32 tc_query_id(int ifindex);
 int tc_attach(int ifindex, int prog_fd);

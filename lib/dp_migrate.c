@@ -26,27 +26,6 @@
 #include "dp_internal.h"
 #include "log.h"
 
-/* Whether the program behind fd uses the map with id map_id. */
-static bool prog_uses_map(int fd, __u32 map_id)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], n;
-
-	if (!map_id || bpf_obj_get_info_by_fd(fd, &info, &len))
-		return false;
-	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = n;
-	info.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return false;
-	for (__u32 i = 0; i < n && i < info.nr_map_ids; i++)
-		if (ids[i] == map_id)
-			return true;
-	return false;
-}
-
 /* Every pinned program uses the pinned xpan_counters. */
 static bool progs_current(const struct xpan_dp *dp)
 {
