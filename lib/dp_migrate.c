@@ -114,6 +114,18 @@ static int swap_tc(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 	return 1;
 }
 
+/* What swap_tc or swap_xdp returned (err) into the two tallies. */
+static int swap_counted(const char *ifname, const char *hook, int err,
+			int *failed)
+{
+	if (err < 0) {
+		pr_warn("upgrade: %s: cannot replace the %s program: %s\n",
+			ifname, hook, strerror(-err));
+		(*failed)++;
+	}
+	return err > 0;
+}
+
 /*
  * Every interface of this netns, not only those in xpan_ports: a port
  * whose entry ctrld had not written yet may carry a program too. Returns
@@ -133,19 +145,9 @@ static int swap_programs(const struct xpan_dp *dp)
 	}
 	for (i = ifs; i->if_index; i++) {
 		err = swap_tc(dp, (int)i->if_index, ports_id, tc_id);
-		if (err < 0) {
-			pr_warn("upgrade: %s: cannot replace the TC program: %s\n",
-				i->if_name, strerror(-err));
-			failed++;
-		}
-		swapped += err > 0;
+		swapped += swap_counted(i->if_name, "TC", err, &failed);
 		err = swap_xdp(dp, (int)i->if_index, ports_id, xdp_id);
-		if (err < 0) {
-			pr_warn("upgrade: %s: cannot replace the XDP program: %s\n",
-				i->if_name, strerror(-err));
-			failed++;
-		}
-		swapped += err > 0;
+		swapped += swap_counted(i->if_name, "XDP", err, &failed);
 	}
 	if_freenameindex(ifs);
 	pr_info("upgrade: new programs on %d port hooks, %d failed\n", swapped,
