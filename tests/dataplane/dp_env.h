@@ -29,6 +29,25 @@ enum dp_hook {
 	DP_XDP,
 };
 
+static inline const char *dp_hook_name(enum dp_hook hook)
+{
+	return hook == DP_XDP ? "xdp" : "tc";
+}
+
+/*
+ * Two Criterion tests, suite.tc_name and suite.xdp_name, each running
+ * fn(hook) in the standard environment (files including criterion.h).
+ */
+#define DP_TEST_BOTH_HOOKS(suite, name, fn)				\
+	Test(suite, tc_##name, .init = dp_setup, .fini = dp_teardown)	\
+	{								\
+		fn(DP_TC);						\
+	}								\
+	Test(suite, xdp_##name, .init = dp_setup, .fini = dp_teardown)	\
+	{								\
+		fn(DP_XDP);						\
+	}
+
 struct dp_env {
 	struct xpan_port_tc *tc;
 	struct xpan_port_xdp *xdp;
