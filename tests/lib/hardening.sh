@@ -259,42 +259,44 @@ def cmd_hammer(sockpath, seconds):
             c.close()
     print(n)
 
-def cmd_request(sockpath, what):
-    # One raw API request: 'long' = "reload" padded past the size cap,
-    # 'stall' = half a line and then nothing. Prints the answer.
+def api_send(sockpath, data):
+    # A connection to the API socket that has sent data.
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.settimeout(30)
     c.connect(sockpath)
-    if what == 'long':
-        c.sendall(b'reload' + b' ' * 5000 + b'\n')
-    else:
-        c.sendall(b'show no')
+    c.sendall(data)
+    return c
+
+def api_answer(c, reset_ends=False):
+    # Everything the server sends until it closes. reset_ends: a reset
+    # ends the answer too (the server closed with our excess bytes
+    # unread: the answer came before that).
     out = b''
     while True:
         try:
             b = c.recv(65536)
         except ConnectionResetError:
-            # The server closed with our excess bytes unread: the
-            # answer came before that.
+            if not reset_ends:
+                raise
             break
         if not b:
             break
         out += b
-    print(out.decode(errors='replace').strip())
+    return out
+
+def cmd_request(sockpath, what):
+    # One raw API request: 'long' = "reload" padded past the size cap,
+    # 'stall' = half a line and then nothing. Prints the answer.
+    if what == 'long':
+        c = api_send(sockpath, b'reload' + b' ' * 5000 + b'\n')
+    else:
+        c = api_send(sockpath, b'show no')
+    print(api_answer(c, reset_ends=True).decode(errors='replace').strip())
 
 def cmd_api(sockpath, *words):
     # One API request; prints the body when the answer is "ok".
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(30)
-    c.connect(sockpath)
-    c.sendall(' '.join(words).encode() + b'\n')
-    out = b''
-    while True:
-        b = c.recv(65536)
-        if not b:
-            break
-        out += b
-    status, _, body = out.partition(b'\n')
+    c = api_send(sockpath, ' '.join(words).encode() + b'\n')
+    status, _, body = api_answer(c).partition(b'\n')
     if status != b'ok':
         sys.exit(status.decode(errors='replace'))
     sys.stdout.write(body.decode())
