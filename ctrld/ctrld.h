@@ -89,6 +89,9 @@ void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
 int reconcile_maps(struct ctrld *c);
 /* Every key of a map (hash maps: next_key walk). Returns count or -errno. */
 int map_keys(int fd, void *keys, size_t key_size, size_t max);
+/* qsort/bsearch order of struct xpan_binding_key (or a struct starting
+ * with one). */
+int binding_key_cmp(const void *a, const void *b);
 
 /*
  * learned.c: delete xpan_learned entries that are stale (their port is no

@@ -348,7 +348,7 @@ static size_t want_bindings(const struct ctrld *c, struct want_binding *w)
 	return n;
 }
 
-static int key_cmp(const void *a, const void *b)
+int binding_key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct xpan_binding_key));
 }
@@ -389,7 +389,7 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 	}
 	ret = 0;
 	/* The key is the struct's first member: sorted for bsearch. */
-	qsort(w, nw, sizeof(*w), key_cmp);
+	qsort(w, nw, sizeof(*w), binding_key_cmp);
 	nk = map_keys(m->bindings, keys, sizeof(*keys), MAX_KEYS);
 	if (nk < 0) {
 		pr_warn("cannot list %s: %s (retried)\n", XPAN_MAP_BINDINGS,
@@ -403,7 +403,7 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 
 		if (bpf_map_lookup_elem(m->bindings, &keys[k], &b))
 			continue;
-		hit = bsearch(&keys[k], w, nw, sizeof(*w), key_cmp);
+		hit = bsearch(&keys[k], w, nw, sizeof(*w), binding_key_cmp);
 		if (hit && (b.flags & XPAN_BIND_F_STATIC))
 			continue;
 		if (delete_key(c, m->bindings, &keys[k], XPAN_MAP_BINDINGS) == 0)

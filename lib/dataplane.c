@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -582,6 +583,14 @@ int prog_id_is_ours(__u32 id, __u32 map_id)
 		ours = !map_id || prog_uses_map(fd, map_id);
 	close(fd);
 	return ours;
+}
+
+__u64 xpan_dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 __u32 xpan_dp_map_id(int map_fd)

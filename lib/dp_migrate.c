@@ -14,7 +14,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -184,14 +183,6 @@ static int rewrite_flood(const struct xpan_dp *dp)
 	return failed;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /*
  * Learned entries of xpan_bindings into xpan_learned. The port's quota
  * count goes up before the insert and back down when the entry was there
@@ -205,7 +196,7 @@ static int move_one(struct xpan_dp *dp, struct xpan_port_rt *rt,
 	struct xpan_learned val = {
 		.flags = XPAN_BIND_F_LEARNED,
 		.ifindex = b->ifindex,
-		.last_seen = now_ns(),
+		.last_seen = xpan_dp_now_ns(),
 	};
 	struct xpan_port port;
 	__u32 ifindex = b->ifindex;
