@@ -25,35 +25,32 @@
 #include "dp_internal.h"
 #include "log.h"
 
-/* Every pinned program uses the pinned xpan_counters. */
-static bool progs_current(const struct xpan_dp *dp)
+/*
+ * Pinned programs that do not use the pinned xpan_counters: built by the
+ * old xpan. A program not pinned counts only when missing_too.
+ */
+static int progs_stale(const struct xpan_dp *dp, bool missing_too)
 {
 	__u32 id = xpan_dp_map_id(dp->maps.counters);
 	int fds[] = { dp->prog_tc, dp->prog_xdp, dp->prog_egress };
+	int n = 0;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] < 0 || !prog_uses_map(fds[i], id))
-			return false;
-	return true;
+		if (fds[i] < 0 ? missing_too : !prog_uses_map(fds[i], id))
+			n++;
+	return n;
 }
 
 bool dp_old_layout(const struct xpan_dp *dp)
 {
 	int fd = get_pinned(dp->bpffs, XPAN_MAP_PORT_STATS);
-	int fds[] = { dp->prog_tc, dp->prog_xdp, dp->prog_egress };
-	__u32 id;
 
 	if (fd >= 0) {
 		close(fd);
 		return true;
 	}
-	/* Programs pinned without xpan_counters: loaded by the old xpan
-	 * after its xpan_port_stats pin was lost. */
-	id = xpan_dp_map_id(dp->maps.counters);
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0 && !prog_uses_map(fds[i], id))
-			return true;
-	return false;
+	/* Loaded by the old xpan after its xpan_port_stats pin was lost. */
+	return progs_stale(dp, false) > 0;
 }
 
 /* Replaces an old XDP program of this instance on one port. 1 replaced,
@@ -389,7 +386,7 @@ int dp_migrate(struct xpan_dp *dp)
 
 	pr_info("upgrade: %s holds a dataplane of the first layout (counters in %s): upgrading in place\n",
 		dp->bpffs, XPAN_MAP_PORT_STATS);
-	if (!progs_current(dp)) {
+	if (progs_stale(dp, true)) {
 		err = dp_create(dp, 1);
 		if (err)
 			return err;
