@@ -43,7 +43,7 @@ struct ctrld {
 	struct xpan_port_rt *port_rt;	/* xpan_port_rt mapped (owned by dp) */
 	struct nl_sock *link_nl;	/* RTNLGRP_LINK events */
 	int lock_fd;
-	int pin_lock_fd;		/* <bpffs>/.ctrld-lock, one daemon per bpffs */
+	int pin_lock_fd;		/* <bpffs>/ctrld_lock, one daemon per bpffs */
 	int listen_fd;
 	struct api_conn *conns;		/* API_MAX_CONNS client slots */
 	int sig_fd;
