@@ -76,6 +76,9 @@ int ctrld_reload(struct ctrld *c, char *err, size_t errlen);
 /* True when a port's ifindex differs from what the last apply saw. */
 bool ctrld_ports_changed(const struct ctrld *c);
 
+/* Runtime state of n nodes before the first apply (no slot yet); NULL
+ * when out of memory. */
+struct node_rt *node_rt_alloc(size_t n);
 /* Adds to node i's note ("; "-joined) and logs it. */
 void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
