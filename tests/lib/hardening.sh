@@ -27,22 +27,22 @@ hd_node_num()
 {
 	local v
 	v=$(xit_node_field "$1" "$2")
-	[[ "$v" =~ ^[0-9]+$ ]] && printf '%s' "$v" || printf 'missing'
+	xit_is_count "$v" && printf '%s' "$v" || printf 'missing'
 }
 
-# A port counter that must be present as a number (xit_stat turns a
-# missing one into 0, which would make "> before" checks weaker).
+# A port counter as xit_stat gives it, with "missing" (named in failure
+# messages) instead of an empty value when there is none.
 hd_stat()
 {
 	local v
 	v=$(xit_stat "$1" "$2")
-	[[ "$v" =~ ^[0-9]+$ ]] && printf '%s' "$v" || printf 'missing'
+	xit_is_count "$v" && printf '%s' "$v" || printf 'missing'
 }
 
 # hd_expect_le "what" GOT LIMIT: integer GOT <= LIMIT (never an empty GOT).
 hd_expect_le()
 {
-	if [[ "$2" =~ ^[0-9]+$ ]] && [[ "$3" =~ ^[0-9]+$ ]] && [ "$2" -le "$3" ]; then
+	if xit_is_count "$2" && xit_is_count "$3" && [ "$((10#$2))" -le "$((10#$3))" ]; then
 		xit_pass "$1 ($2 <= $3)"
 		return 0
 	fi
