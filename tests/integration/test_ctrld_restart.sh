@@ -15,10 +15,9 @@ prog_ids()
 	for n in "${XIT_NODES[@]}"; do
 		port=$(xit_port "$n")
 		if [ "$1" == xdp ]; then
-			echo "$port $(ip -j link show dev "$port" | jq -r '.[0].xdp.prog.id // "none"')"
+			echo "$port $(xit_xdp_prog_id "$port")"
 		else
-			echo "$port $(tc -j filter show dev "$port" ingress |
-				jq -r '[.[] | .options.prog.id // empty] | join(",")')"
+			echo "$port $(xit_tc_prog_id "$port")"
 		fi
 	done
 }

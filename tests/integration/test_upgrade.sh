@@ -45,16 +45,6 @@ pinned_prog_id()
 	bpftool -j prog show pinned "$XIT_BPFFS/$1" 2>/dev/null | jq -r '.id // empty'
 }
 
-tc_prog_id()
-{
-	tc -j filter show dev "$1" ingress | jq -r '[.[] | .options.prog.id // empty] | join(",")'
-}
-
-xdp_prog_id()
-{
-	ip -j link show dev "$1" | jq -r '.[0].xdp.prog.id // "none"'
-}
-
 # A gratuitous ARP from a node for ip, with the node's own MAC.
 garp()
 {
@@ -146,8 +136,8 @@ xit_expect_fail "old layout: no xpan_counters" test -e "$XIT_BPFFS/xpan_counters
 old_tc=$(pinned_prog_id prog_port_tc)
 old_xdp=$(pinned_prog_id prog_port_xdp)
 old_egress=$(pinned_prog_id prog_flood_egress)
-xit_expect_eq "r1 runs the old XDP program" "$(xdp_prog_id "$P1")" "$old_xdp"
-xit_expect_eq "r2 runs the old TC program" "$(tc_prog_id "$P2")" "$old_tc"
+xit_expect_eq "r1 runs the old XDP program" "$(xit_xdp_prog_id "$P1")" "$old_xdp"
+xit_expect_eq "r2 runs the old TC program" "$(xit_tc_prog_id "$P2")" "$old_tc"
 
 xit_expect_ok "r1 pings r2 on the old dataplane" xit_ns r1 ping -c 2 -i 0.2 -W 2 10.10.0.2
 garp r2 "$LEARN_IP"
@@ -223,8 +213,8 @@ xit_expect_eq "r2's learn count (slot $slot2) is 1" "$(rt_learned "$slot2")" 1
 new_tc=$(pinned_prog_id prog_port_tc)
 new_xdp=$(pinned_prog_id prog_port_xdp)
 new_egress=$(pinned_prog_id prog_flood_egress)
-xit_expect_eq "r1 runs the pinned new XDP program" "$(xdp_prog_id "$P1")" "$new_xdp"
-xit_expect_eq "r2 runs the pinned new TC program" "$(tc_prog_id "$P2")" "$new_tc"
+xit_expect_eq "r1 runs the pinned new XDP program" "$(xit_xdp_prog_id "$P1")" "$new_xdp"
+xit_expect_eq "r2 runs the pinned new TC program" "$(xit_tc_prog_id "$P2")" "$new_tc"
 xit_expect_eq "every xpan_flood entry runs the new egress filter" \
 	"$(flood_prog_ids)" "$new_egress"
 for id in $old_tc $old_xdp $old_egress; do
@@ -240,7 +230,7 @@ xit_section "a second start changes nothing"
 xit_stop_ctrld TERM
 xit_start_ctrld
 xit_expect_eq "same programs on r1 and r2" \
-	"$(xdp_prog_id "$P1") $(tc_prog_id "$P2")" "$new_xdp $new_tc"
+	"$(xit_xdp_prog_id "$P1") $(xit_tc_prog_id "$P2")" "$new_xdp $new_tc"
 xit_expect_eq "$LEARN_IP still learned by r2" "$(learned_ifindex "$LEARN_IP")" "$p2_ifindex"
 xit_expect_eq "r2's learn count still 1" "$(rt_learned "$slot2")" 1
 

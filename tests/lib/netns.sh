@@ -528,6 +528,21 @@ xit_wait_for()
 	return 1
 }
 
+# ---- what runs on a port's hooks ------------------------------------------
+
+# xit_tc_prog_id PORT: ids of the programs of PORT's ingress TC filters,
+# comma-joined ("" when none).
+xit_tc_prog_id()
+{
+	tc -j filter show dev "$1" ingress | jq -r '[.[] | .options.prog.id // empty] | join(",")'
+}
+
+# xit_xdp_prog_id PORT: id of PORT's XDP program, "none" when none.
+xit_xdp_prog_id()
+{
+	ip -j link show dev "$1" | jq -r '.[0].xdp.prog.id // "none"'
+}
+
 # ---- a ping that must not lose a reply -------------------------------------
 # Start it with xit_bg_ns NODE ping -i ... >LOG 2>&1.
 
