@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
+#include "dataplane.h"
 #include "dp_env.h"
 #include "dp_frames.h"
 
@@ -183,7 +184,7 @@ static void check_quota_kept(void)
 static void setup_learned_by_p3(void)
 {
 	dp_guard_set(0, 4, 0, 0);
-	dp_learned_put(3, "10.10.0.50", dp_now_ns());
+	dp_learned_put(3, "10.10.0.50", xpan_dp_now_ns());
 }
 
 static void check_p3_keeps_it(void)
@@ -217,7 +218,9 @@ static void check_refreshed(void)
 /* Storm budget used up: the next flood conforms 10 s from now. */
 static void setup_storm_spent(void)
 {
-	struct xpan_port_rt rt = { .flood_tat = dp_now_ns() + 10000000000ULL };
+	struct xpan_port_rt rt = {
+		.flood_tat = xpan_dp_now_ns() + 10000000000ULL,
+	};
 
 	dp_guard_set(0, 0, 1000, 1);
 	dp_rt_set(0, &rt);

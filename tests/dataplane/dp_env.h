@@ -94,8 +94,6 @@ void dp_guard_set(int port, __u32 max_learned, __u32 flood_pps,
 		  __u32 flood_burst);
 void dp_rt_get(int port, struct xpan_port_rt *rt);
 void dp_rt_set(int port, const struct xpan_port_rt *rt);
-/* bpf_ktime_get_ns()'s clock. */
-__u64 dp_now_ns(void);
 
 /* BPF_PROG_TEST_RUN of xpan_port_in with port's ifindex as ingress. */
 int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,
