@@ -241,11 +241,8 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	if (ret < 0) {
 		node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
 			  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
-		c->failures++;
 		/* A new port without its limits must not forward. */
-		if (fresh)
-			slots->used[slot] = claimed[slot] = false;
-		return;
+		goto out_release;
 	}
 	*changes += ret;
 	fill_port(c, i, &p);
@@ -254,10 +251,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	if (ret < 0) {
 		node_note(c, i, "cannot write port %s to %s: %s (retried)",
 			  n->port, XPAN_MAP_PORTS, strerror(-ret));
-		c->failures++;
-		if (fresh)
-			slots->used[slot] = claimed[slot] = false;
-		return;
+		goto out_release;
 	}
 	c->rt[i].slot = slot;
 	*changes += ret;
@@ -276,6 +270,13 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	pr_info("node %s: attached %s program to %s (ifindex %u)\n", n->name,
 		xpan_datapath_name(n->datapath), n->port, ifindex);
 	(*changes)++;
+	return;
+
+out_release:
+	c->failures++;
+	/* A slot taken in this pass goes back; the next pass retries it. */
+	if (fresh)
+		slots->used[slot] = claimed[slot] = false;
 }
 
 static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
