@@ -71,11 +71,11 @@ void apiconn_close_all(struct ctrld *c)
 	c->conns = NULL;
 }
 
-/* Queue the answer; the connection turns to writing it. */
-static void conn_answer(struct api_conn *k, bool ok, const char *body,
-			size_t len)
+/* Queue the answer formatted into k->out (err: it could not be); the
+ * connection turns to writing it. */
+static void conn_queue(struct api_conn *k, int err)
 {
-	if (xpan_api_format_reply(ok, body, len, &k->out, &k->out_len)) {
+	if (err) {
 		conn_close(k);
 		return;
 	}
@@ -84,23 +84,25 @@ static void conn_answer(struct api_conn *k, bool ok, const char *body,
 	k->deadline = ctrld_now_ms() + XPAN_API_READ_TIMEOUT_MS;
 }
 
+static void conn_answer(struct api_conn *k, bool ok, const char *body,
+			size_t len)
+{
+	conn_queue(k, xpan_api_format_reply(ok, body, len, &k->out,
+					    &k->out_len));
+}
+
 static void conn_error(struct api_conn *k, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void conn_error(struct api_conn *k, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
-	int n;
+	int err;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = xpan_api_vformat_error(&k->out, &k->out_len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
-	conn_answer(k, false, msg, (size_t)n);
+	conn_queue(k, err);
 }
 
 static void conn_run(struct ctrld *c, struct api_conn *k, size_t len)
@@ -112,7 +114,8 @@ static void conn_run(struct ctrld *c, struct api_conn *k, size_t len)
 	int ret;
 
 	k->req[len] = '\0';
-	if (memchr(k->req, '\0', len) || xpan_api_check_line(k->req, len)) {
+	/* A NUL is a control byte: refused like the others. */
+	if (xpan_api_check_line(k->req, len)) {
 		conn_error(k, "malformed request (%s): send one line of text",
 			   strerror(EINVAL));
 		return;

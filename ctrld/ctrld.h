@@ -43,7 +43,7 @@ struct ctrld {
 	struct xpan_port_rt *port_rt;	/* xpan_port_rt mapped (owned by dp) */
 	struct nl_sock *link_nl;	/* RTNLGRP_LINK events */
 	int lock_fd;
-	int pin_lock_fd;		/* <bpffs>/.ctrld-lock, one daemon per bpffs */
+	int pin_lock_fd;		/* <bpffs>/ctrld_lock, one daemon per bpffs */
 	int listen_fd;
 	struct api_conn *conns;		/* API_MAX_CONNS client slots */
 	int sig_fd;
@@ -76,6 +76,9 @@ int ctrld_reload(struct ctrld *c, char *err, size_t errlen);
 /* True when a port's ifindex differs from what the last apply saw. */
 bool ctrld_ports_changed(const struct ctrld *c);
 
+/* Runtime state of n nodes before the first apply (no slot yet); NULL
+ * when out of memory. */
+struct node_rt *node_rt_alloc(size_t n);
 /* Adds to node i's note ("; "-joined) and logs it. */
 void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -89,6 +92,9 @@ void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
 int reconcile_maps(struct ctrld *c);
 /* Every key of a map (hash maps: next_key walk). Returns count or -errno. */
 int map_keys(int fd, void *keys, size_t key_size, size_t max);
+/* qsort/bsearch order of struct xpan_binding_key (or a struct starting
+ * with one). */
+int binding_key_cmp(const void *a, const void *b);
 
 /*
  * learned.c: delete xpan_learned entries that are stale (their port is no

@@ -11,6 +11,15 @@
 #include "log.h"
 #include "macalloc.h"
 
+struct node_rt *node_rt_alloc(size_t n)
+{
+	struct node_rt *rt = calloc(n + 1, sizeof(*rt));
+
+	for (size_t i = 0; rt && i < n; i++)
+		rt[i].slot = -1;
+	return rt;
+}
+
 void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
 {
 	struct node_rt *rt = &c->rt[i];
@@ -154,13 +163,11 @@ int ctrld_reload(struct ctrld *c, char *err, size_t errlen)
 			 c->cfg_path, c->cfg.state, c->cfg.bpffs);
 		goto out_free;
 	}
-	nrt = calloc(ncfg.n_nodes + 1, sizeof(*nrt));
+	nrt = node_rt_alloc(ncfg.n_nodes);
 	if (!nrt) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
 	}
-	for (size_t i = 0; i < ncfg.n_nodes; i++)
-		nrt[i].slot = -1;
 	old = c->cfg;
 	ort = c->rt;
 	c->cfg = ncfg;

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 
 #include "bpf/xpan_shared.h"
@@ -50,20 +49,6 @@ static void quota_give_back(struct ctrld *c, int ports_fd,
 		;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct xpan_binding_key));
-}
-
 /* Every configured (VLAN, address), present port or not, sorted. */
 static struct xpan_binding_key *configured_keys(const struct ctrld *c,
 						size_t *n)
@@ -83,7 +68,7 @@ static struct xpan_binding_key *configured_keys(const struct ctrld *c,
 			(*n)++;
 		}
 	}
-	qsort(k, *n, sizeof(*k), key_cmp);
+	qsort(k, *n, sizeof(*k), binding_key_cmp);
 	return k;
 }
 
@@ -106,7 +91,7 @@ static bool owner_valid(const struct ctrld *c, const struct xpan_learned *l,
 void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out)
 {
 	const struct xpan_dp_maps *m = xpan_dp_maps(c->dp);
-	__u64 now = now_ns(), max_age;
+	__u64 now = xpan_dp_now_ns(), max_age;
 	struct xpan_binding_key *keys, *conf;
 	size_t nconf;
 	int n;
@@ -134,7 +119,7 @@ void learned_sweep(struct ctrld *c, bool age, struct learn_sweep *out)
 		if (bpf_map_lookup_elem(m->learned, &keys[k], &l))
 			continue;
 		stale = !owner_valid(c, &l, keys[k].vlan) ||
-			bsearch(&keys[k], conf, nconf, sizeof(*conf), key_cmp);
+			bsearch(&keys[k], conf, nconf, sizeof(*conf), binding_key_cmp);
 		/* last_seen ahead of now (refreshed meanwhile) is fresh. */
 		aged = age && now > l.last_seen && now - l.last_seen > max_age;
 		if (!stale && !aged)

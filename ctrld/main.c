@@ -268,13 +268,11 @@ static int start(struct ctrld *c)
 	c->port_rt = xpan_dp_port_rt(c->dp);
 	if (!c->port_rt)
 		return EXIT_RUNTIME;
-	c->rt = calloc(c->cfg.n_nodes + 1, sizeof(*c->rt));
+	c->rt = node_rt_alloc(c->cfg.n_nodes);
 	if (!c->rt) {
 		pr_warn("out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	for (size_t i = 0; i < c->cfg.n_nodes; i++)
-		c->rt[i].slot = -1;
 	if (ctrld_apply(c, err, sizeof(err))) {
 		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;

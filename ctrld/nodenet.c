@@ -308,7 +308,8 @@ static bool ipv6_off(const char *ifname)
 /*
  * The dataplane's IPv6 source guard accepts the node's link-local address
  * fe80::/64 + EUI-64 of its virtual MAC: addr_gen_mode 0 makes the kernel
- * derive exactly that (not a stable-privacy or random one).
+ * derive exactly that (not a stable-privacy or random one). For an
+ * interface with IPv6 on.
  */
 static int set_eui64_mode(const struct xpan_cfg_node *n, char *err,
 			  size_t errlen)
@@ -316,8 +317,6 @@ static int set_eui64_mode(const struct xpan_cfg_node *n, char *err,
 	char v[16];
 	int ret;
 
-	if (ipv6_off(n->ifname))
-		return 0;
 	ret = ipv6_conf_read(n->ifname, "addr_gen_mode", v, sizeof(v));
 	if (!ret && strcmp(v, "0") == 0)
 		return 0;
@@ -473,6 +472,7 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	struct nl_sock *sk;
 	char macs[XPAN_MAC_STRLEN];
 	int ifindex, ret = -1, rc;
+	bool ipv6;
 
 	sk = nl_open(err, errlen);
 	if (!sk)
@@ -485,8 +485,9 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	}
 	ifindex = rtnl_link_get_ifindex(link);
 	xpan_mac_str(mac, macs, sizeof(macs));
+	ipv6 = !ipv6_off(n->ifname);
 	/* Before the link (re)gains its MAC and goes up. */
-	if (set_eui64_mode(n, err, errlen))
+	if (ipv6 && set_eui64_mode(n, err, errlen))
 		goto out_put;
 	if (!link_has_mac(link, mac)) {
 		rc = link_set_mac(sk, link, mac);
@@ -525,7 +526,7 @@ static int configure_inside(const struct xpan_cfg_node *n,
 		goto out_put;
 	if (sync_addrs(sk, ifindex, n, err, errlen))
 		goto out_put;
-	if (!ipv6_off(n->ifname) && sync_ll(sk, n, ifindex, mac, err, errlen))
+	if (ipv6 && sync_ll(sk, n, ifindex, mac, err, errlen))
 		goto out_put;
 	ret = 0;
 out_put:

@@ -58,7 +58,7 @@ static int lock_holder(int fd)
 
 int pinlock_take(const char *bpffs, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], who[32] = "";
 	int fd, pid;
 
 	if (snprintf(path, sizeof(path), "%s/%s", bpffs, PINLOCK_NAME) >=
@@ -87,13 +87,10 @@ int pinlock_take(const char *bpffs, char *err, size_t errlen)
 	}
 	pid = lock_holder(fd);
 	if (pid)
-		snprintf(err, errlen,
-			 "another xpan-ctrld (pid %d) already runs the platform pinned under %s (it holds the lock %s); one platform takes one daemon: stop it first, or give this config another platform.bpffs",
-			 pid, bpffs, path);
-	else
-		snprintf(err, errlen,
-			 "another xpan-ctrld already runs the platform pinned under %s (it holds the lock %s); one platform takes one daemon: stop it first, or give this config another platform.bpffs",
-			 bpffs, path);
+		snprintf(who, sizeof(who), " (pid %d)", pid);
+	snprintf(err, errlen,
+		 "another xpan-ctrld%s already runs the platform pinned under %s (it holds the lock %s); one platform takes one daemon: stop it first, or give this config another platform.bpffs",
+		 who, bpffs, path);
 	close(fd);
 	return -1;
 }

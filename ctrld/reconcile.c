@@ -241,11 +241,8 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	if (ret < 0) {
 		node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
 			  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
-		c->failures++;
 		/* A new port without its limits must not forward. */
-		if (fresh)
-			slots->used[slot] = claimed[slot] = false;
-		return;
+		goto out_release;
 	}
 	*changes += ret;
 	fill_port(c, i, &p);
@@ -254,10 +251,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	if (ret < 0) {
 		node_note(c, i, "cannot write port %s to %s: %s (retried)",
 			  n->port, XPAN_MAP_PORTS, strerror(-ret));
-		c->failures++;
-		if (fresh)
-			slots->used[slot] = claimed[slot] = false;
-		return;
+		goto out_release;
 	}
 	c->rt[i].slot = slot;
 	*changes += ret;
@@ -276,6 +270,13 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	pr_info("node %s: attached %s program to %s (ifindex %u)\n", n->name,
 		xpan_datapath_name(n->datapath), n->port, ifindex);
 	(*changes)++;
+	return;
+
+out_release:
+	c->failures++;
+	/* A slot taken in this pass goes back; the next pass retries it. */
+	if (fresh)
+		slots->used[slot] = claimed[slot] = false;
 }
 
 static int sync_ports(struct ctrld *c, const struct xpan_dp_maps *m,
@@ -348,7 +349,7 @@ static size_t want_bindings(const struct ctrld *c, struct want_binding *w)
 	return n;
 }
 
-static int key_cmp(const void *a, const void *b)
+int binding_key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct xpan_binding_key));
 }
@@ -389,7 +390,7 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 	}
 	ret = 0;
 	/* The key is the struct's first member: sorted for bsearch. */
-	qsort(w, nw, sizeof(*w), key_cmp);
+	qsort(w, nw, sizeof(*w), binding_key_cmp);
 	nk = map_keys(m->bindings, keys, sizeof(*keys), MAX_KEYS);
 	if (nk < 0) {
 		pr_warn("cannot list %s: %s (retried)\n", XPAN_MAP_BINDINGS,
@@ -403,7 +404,7 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 
 		if (bpf_map_lookup_elem(m->bindings, &keys[k], &b))
 			continue;
-		hit = bsearch(&keys[k], w, nw, sizeof(*w), key_cmp);
+		hit = bsearch(&keys[k], w, nw, sizeof(*w), binding_key_cmp);
 		if (hit && (b.flags & XPAN_BIND_F_STATIC))
 			continue;
 		if (delete_key(c, m->bindings, &keys[k], XPAN_MAP_BINDINGS) == 0)

@@ -327,49 +327,47 @@ int xpan_api_split(char *req, char **argv, int max)
 	return argc;
 }
 
+static int send_formatted(int fd, int err, char *buf, size_t len)
+{
+	int ret;
+
+	if (err)
+		return err;
+	ret = write_all(fd, buf, len);
+	free(buf);
+	return ret;
+}
+
 int xpan_api_reply(int fd, bool ok, const char *body, size_t len)
 {
 	char *buf;
+	size_t n;
 	int ret;
 
 	set_timeouts(fd, XPAN_API_READ_TIMEOUT_MS);
 	if (ok) {
+		/* The body as it is, without a copy. */
 		ret = write_all(fd, "ok\n", 3);
 		if (!ret && body && len)
 			ret = write_all(fd, body, len);
 		return ret;
 	}
-	if (!body)
-		len = 0;
-	buf = malloc(len + 8);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, "error ", 6);
-	/* The message is one line: a newline in it would split the status. */
-	for (size_t i = 0; i < len; i++)
-		buf[6 + i] = body[i] == '\n' ? ' ' : body[i];
-	while (len && buf[6 + len - 1] == ' ')
-		len--;
-	buf[6 + len] = '\n';
-	ret = write_all(fd, buf, len + 7);
-	free(buf);
-	return ret;
+	ret = xpan_api_format_reply(false, body, len, &buf, &n);
+	return send_formatted(fd, ret, buf, n);
 }
 
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 {
-	char msg[API_MAX_STATUS - 16];
+	char *buf;
+	size_t n;
 	va_list ap;
-	int n;
+	int ret;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	ret = xpan_api_vformat_error(&buf, &n, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= sizeof(msg))
-		n = sizeof(msg) - 1;
-	return xpan_api_reply(fd, false, msg, n);
+	set_timeouts(fd, XPAN_API_READ_TIMEOUT_MS);
+	return send_formatted(fd, ret, buf, n);
 }
 
 int xpan_api_check_line(char *buf, size_t len)
@@ -405,4 +403,18 @@ int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
 	*out = buf;
 	*outlen = len + 7;
 	return 0;
+}
+
+int xpan_api_vformat_error(char **out, size_t *outlen, const char *fmt,
+			   va_list ap)
+{
+	char msg[API_MAX_STATUS - 16];
+	int n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	return xpan_api_format_reply(false, msg, (size_t)n, out, outlen);
 }

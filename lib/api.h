@@ -16,6 +16,7 @@
 #ifndef XPAN_API_H
 #define XPAN_API_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -89,5 +90,8 @@ int xpan_api_check_line(char *buf, size_t len);
  */
 int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
 			  size_t *outlen);
+/* The same for "error <printf of fmt>\n". 0, -EINVAL or -ENOMEM. */
+int xpan_api_vformat_error(char **out, size_t *outlen, const char *fmt,
+			   va_list ap);
 
 #endif

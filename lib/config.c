@@ -334,6 +334,23 @@ static int parse_node_ips(struct ydoc *d, yaml_node_t *seq,
 	return 0;
 }
 
+/* Number key of mapping m, at most max; def when the key is absent. */
+static int opt_u32(struct ydoc *d, yaml_node_t *m, const char *key,
+		   uint32_t max, uint32_t def, uint32_t *out, char *err,
+		   size_t errlen)
+{
+	yaml_node_t *n = ydoc_get(d, m, key);
+	uint64_t v;
+
+	*out = def;
+	if (!n)
+		return 0;
+	if (ydoc_u64(d, n, max, &v, key, err, errlen))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int parse_node(struct ydoc *d, yaml_node_t *m,
 		      enum xpan_cfg_reader reader, struct xpan_config *cfg,
 		      struct xpan_cfg_node *node, char *err, size_t errlen)
@@ -341,7 +358,6 @@ static int parse_node(struct ydoc *d, yaml_node_t *m,
 	yaml_node_t *kn;
 	const char *s;
 	bool found = false;
-	uint64_t v;
 
 	if (xpan_cfg_check_map(d, m, node_keys, "node", err, errlen))
 		return -1;
@@ -423,24 +439,15 @@ static int parse_node(struct ydoc *d, yaml_node_t *m,
 	if (kn && parse_node_ips(d, kn, node, err, errlen))
 		return -1;
 
-	node->max_learned = XPAN_CFG_MAX_LEARNED_DEFAULT;
+	if (opt_u32(d, m, "max_learned", XPAN_MAX_LEARNED_PER_PORT,
+		    XPAN_CFG_MAX_LEARNED_DEFAULT, &node->max_learned, err,
+		    errlen) ||
+	    opt_u32(d, m, "flood_limit", XPAN_CFG_FLOOD_LIMIT_MAX,
+		    XPAN_CFG_FLOOD_LIMIT_DEFAULT, &node->flood_limit, err,
+		    errlen))
+		return -1;
 	kn = ydoc_get(d, m, "max_learned");
-	if (kn) {
-		if (ydoc_u64(d, kn, XPAN_MAX_LEARNED_PER_PORT, &v,
-			     "max_learned", err, errlen))
-			return -1;
-		node->max_learned = (uint32_t)v;
-	}
 	node->max_learned_line = kn ? ydoc_line(kn) : node->line;
-
-	node->flood_limit = XPAN_CFG_FLOOD_LIMIT_DEFAULT;
-	kn = ydoc_get(d, m, "flood_limit");
-	if (kn) {
-		if (ydoc_u64(d, kn, XPAN_CFG_FLOOD_LIMIT_MAX, &v,
-			     "flood_limit", err, errlen))
-			return -1;
-		node->flood_limit = (uint32_t)v;
-	}
 	return xpan_cfg_parse_iscsi(d, m, node->name, &node->iscsi, err,
 				    errlen);
 }

@@ -89,6 +89,9 @@ int xpan_dp_query_owned(int ifindex, __u32 ports_map_id,
 			struct xpan_dp_port_state *st);
 /* Kernel id of a map (e.g. xpan_dp_maps()->ports), 0 on error. */
 __u32 xpan_dp_map_id(int map_fd);
+/* Now on the dataplane's clock (bpf_ktime_get_ns(), CLOCK_MONOTONIC), as
+ * in xpan_learned's last_seen. */
+__u64 xpan_dp_now_ns(void);
 
 /*
  * Detach from every interface that carries an xpan program (found through

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Internals shared by lib/dataplane.c (load, attach, detach) and
- * lib/dp_migrate.c (upgrade of a pinned dataplane of an older layout).
+ * Internals shared by lib/dataplane.c (load, pin, unload), lib/dp_attach.c
+ * (attach, detach) and lib/dp_migrate.c (upgrade of a pinned dataplane of
+ * an older layout).
  * Not part of the library's interface: include dataplane.h elsewhere.
  */
 #ifndef XPAN_DP_INTERNAL_H
@@ -12,6 +13,8 @@
 #include <linux/types.h>
 
 #include "dataplane.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
 
 #define PIN_PROG_TC	"prog_port_tc"
 #define PIN_PROG_XDP	"prog_port_xdp"
@@ -47,6 +50,7 @@ struct xdp_state {
 
 /* fd of a pinned object, or -errno (-ENOENT when the pin is missing). */
 int get_pinned(const char *dir, const char *name);
+bool is_bpffs(const char *path);
 void dp_close_fds(struct xpan_dp *dp);
 /* Opens every pin that exists; how many are missing, or -errno. */
 int dp_open_pins(struct xpan_dp *dp, int *missing_maps);
@@ -54,12 +58,17 @@ int dp_open_pins(struct xpan_dp *dp, int *missing_maps);
 int dp_create(struct xpan_dp *dp, int missing_maps);
 
 int prog_id_is_ours(__u32 id, __u32 map_id);
+/* Whether the program behind fd uses the map with id map_id (not 0). */
+bool prog_uses_map(int fd, __u32 map_id);
 __u32 prog_fd_id(int fd);
 __u32 tc_query_id(int ifindex);
 int tc_attach(int ifindex, int prog_fd);
 int xdp_state(int ifindex, __u32 map_id, struct xdp_state *st);
 int xdp_attach(int ifindex, int prog_fd, const char *bpffs);
-void libxdp_set_bpffs(const char *bpffs);
+/* Detach both hooks' programs of one instance (map_id: its xpan_ports;
+ * 0 = any) and the port's xpan_flood entry. 0 or the first -errno. */
+int detach_port(int flood_fd, int ifindex, __u32 map_id);
+void rmdir_libxdp_state(void);
 
 /*
  * Whether the pins under dp->bpffs are a dataplane of the first layout

@@ -14,7 +14,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -26,56 +25,32 @@
 #include "dp_internal.h"
 #include "log.h"
 
-/* Whether the program behind fd uses the map with id map_id. */
-static bool prog_uses_map(int fd, __u32 map_id)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), ids[64], n;
-
-	if (!map_id || bpf_obj_get_info_by_fd(fd, &info, &len))
-		return false;
-	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = n;
-	info.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return false;
-	for (__u32 i = 0; i < n && i < info.nr_map_ids; i++)
-		if (ids[i] == map_id)
-			return true;
-	return false;
-}
-
-/* Every pinned program uses the pinned xpan_counters. */
-static bool progs_current(const struct xpan_dp *dp)
+/*
+ * Pinned programs that do not use the pinned xpan_counters: built by the
+ * old xpan. A program not pinned counts only when missing_too.
+ */
+static int progs_stale(const struct xpan_dp *dp, bool missing_too)
 {
 	__u32 id = xpan_dp_map_id(dp->maps.counters);
 	int fds[] = { dp->prog_tc, dp->prog_xdp, dp->prog_egress };
+	int n = 0;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] < 0 || !prog_uses_map(fds[i], id))
-			return false;
-	return true;
+		if (fds[i] < 0 ? missing_too : !prog_uses_map(fds[i], id))
+			n++;
+	return n;
 }
 
 bool dp_old_layout(const struct xpan_dp *dp)
 {
 	int fd = get_pinned(dp->bpffs, XPAN_MAP_PORT_STATS);
-	int fds[] = { dp->prog_tc, dp->prog_xdp, dp->prog_egress };
-	__u32 id;
 
 	if (fd >= 0) {
 		close(fd);
 		return true;
 	}
-	/* Programs pinned without xpan_counters: loaded by the old xpan
-	 * after its xpan_port_stats pin was lost. */
-	id = xpan_dp_map_id(dp->maps.counters);
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0 && !prog_uses_map(fds[i], id))
-			return true;
-	return false;
+	/* Loaded by the old xpan after its xpan_port_stats pin was lost. */
+	return progs_stale(dp, false) > 0;
 }
 
 /* Replaces an old XDP program of this instance on one port. 1 replaced,
@@ -135,6 +110,18 @@ static int swap_tc(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 	return 1;
 }
 
+/* What swap_tc or swap_xdp returned (err) into the two tallies. */
+static int swap_counted(const char *ifname, const char *hook, int err,
+			int *failed)
+{
+	if (err < 0) {
+		pr_warn("upgrade: %s: cannot replace the %s program: %s\n",
+			ifname, hook, strerror(-err));
+		(*failed)++;
+	}
+	return err > 0;
+}
+
 /*
  * Every interface of this netns, not only those in xpan_ports: a port
  * whose entry ctrld had not written yet may carry a program too. Returns
@@ -154,19 +141,9 @@ static int swap_programs(const struct xpan_dp *dp)
 	}
 	for (i = ifs; i->if_index; i++) {
 		err = swap_tc(dp, (int)i->if_index, ports_id, tc_id);
-		if (err < 0) {
-			pr_warn("upgrade: %s: cannot replace the TC program: %s\n",
-				i->if_name, strerror(-err));
-			failed++;
-		}
-		swapped += err > 0;
+		swapped += swap_counted(i->if_name, "TC", err, &failed);
 		err = swap_xdp(dp, (int)i->if_index, ports_id, xdp_id);
-		if (err < 0) {
-			pr_warn("upgrade: %s: cannot replace the XDP program: %s\n",
-				i->if_name, strerror(-err));
-			failed++;
-		}
-		swapped += err > 0;
+		swapped += swap_counted(i->if_name, "XDP", err, &failed);
 	}
 	if_freenameindex(ifs);
 	pr_info("upgrade: new programs on %d port hooks, %d failed\n", swapped,
@@ -203,14 +180,6 @@ static int rewrite_flood(const struct xpan_dp *dp)
 	return failed;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /*
  * Learned entries of xpan_bindings into xpan_learned. The port's quota
  * count goes up before the insert and back down when the entry was there
@@ -224,7 +193,7 @@ static int move_one(struct xpan_dp *dp, struct xpan_port_rt *rt,
 	struct xpan_learned val = {
 		.flags = XPAN_BIND_F_LEARNED,
 		.ifindex = b->ifindex,
-		.last_seen = now_ns(),
+		.last_seen = xpan_dp_now_ns(),
 	};
 	struct xpan_port port;
 	__u32 ifindex = b->ifindex;
@@ -417,7 +386,7 @@ int dp_migrate(struct xpan_dp *dp)
 
 	pr_info("upgrade: %s holds a dataplane of the first layout (counters in %s): upgrading in place\n",
 		dp->bpffs, XPAN_MAP_PORT_STATS);
-	if (!progs_current(dp)) {
+	if (progs_stale(dp, true)) {
 		err = dp_create(dp, 1);
 		if (err)
 			return err;

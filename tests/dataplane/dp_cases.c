@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
+#include "dataplane.h"
 #include "dp_env.h"
 #include "dp_frames.h"
 
@@ -183,7 +184,7 @@ static void check_quota_kept(void)
 static void setup_learned_by_p3(void)
 {
 	dp_guard_set(0, 4, 0, 0);
-	dp_learned_put(3, "10.10.0.50", dp_now_ns());
+	dp_learned_put(3, "10.10.0.50", xpan_dp_now_ns());
 }
 
 static void check_p3_keeps_it(void)
@@ -217,7 +218,9 @@ static void check_refreshed(void)
 /* Storm budget used up: the next flood conforms 10 s from now. */
 static void setup_storm_spent(void)
 {
-	struct xpan_port_rt rt = { .flood_tat = dp_now_ns() + 10000000000ULL };
+	struct xpan_port_rt rt = {
+		.flood_tat = xpan_dp_now_ns() + 10000000000ULL,
+	};
 
 	dp_guard_set(0, 0, 1000, 1);
 	dp_rt_set(0, &rt);
@@ -511,11 +514,6 @@ static __u32 verdict_of(enum dp_hook hook, enum dp_want want)
 	return ~0U;
 }
 
-static const char *hook_name(enum dp_hook hook)
-{
-	return hook == DP_XDP ? "xdp" : "tc";
-}
-
 /* Every counter index, by enum xpan_counter: what this case must add. */
 static __u64 want_delta(const struct dp_case *c, enum dp_hook hook,
 			unsigned int k, __u64 filtered, bool live)
@@ -540,7 +538,7 @@ static void check_delta(const struct dp_case *c, enum dp_hook hook,
 			const struct xpan_port_counters *b, __u64 filtered,
 			const char *phase)
 {
-	const char *h = hook_name(hook);
+	const char *h = dp_hook_name(hook);
 	bool live = !strcmp(phase, "live");
 	unsigned int k;
 
@@ -576,7 +574,7 @@ static void check_deliveries(const struct dp_case *c, enum dp_hook hook,
 		if (expect & (1U << p))
 			cr_assert(dp_sock_expect(p, frame, len),
 				  "[%s %s] %s: frame arrives on dpt%dp",
-				  hook_name(hook), phase, c->name, p);
+				  dp_hook_name(hook), phase, c->name, p);
 	/*
 	 * Copies to other peers would have been sent in the same batch as
 	 * the expected ones, so they would be queued by now.
@@ -585,7 +583,7 @@ static void check_deliveries(const struct dp_case *c, enum dp_hook hook,
 		if (!(expect & (1U << p)))
 			cr_assert_eq(dp_sock_pending(p), 0,
 				     "[%s %s] %s: nothing arrives on dpt%dp",
-				     hook_name(hook), phase, c->name, p);
+				     dp_hook_name(hook), phase, c->name, p);
 }
 
 static void run_case(const struct dp_case *c, enum dp_hook hook)
@@ -595,7 +593,7 @@ static void run_case(const struct dp_case *c, enum dp_hook hook)
 	__u32 out_len = sizeof(out), retval = ~0U;
 	const __u8 *want_out = c->out ? c->out : c->in;
 	size_t want_len = c->out ? c->out_len : c->len;
-	const char *h = hook_name(hook);
+	const char *h = dp_hook_name(hook);
 	int err;
 
 	if (c->setup)
@@ -638,7 +636,7 @@ static void run_case(const struct dp_case *c, enum dp_hook hook)
 static void live_case(const struct dp_case *c, enum dp_hook hook)
 {
 	struct xpan_port_counters before, after;
-	const char *h = hook_name(hook);
+	const char *h = dp_hook_name(hook);
 	__u64 filtered = 0;
 	int err;
 

@@ -379,14 +379,6 @@ void dp_rt_set(int port, const struct xpan_port_rt *rt)
 		     "set xpan_port_rt[%u]: %s", key, strerror(errno));
 }
 
-__u64 dp_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out)
 {
 	struct xpan_binding_key key;

@@ -29,6 +29,25 @@ enum dp_hook {
 	DP_XDP,
 };
 
+static inline const char *dp_hook_name(enum dp_hook hook)
+{
+	return hook == DP_XDP ? "xdp" : "tc";
+}
+
+/*
+ * Two Criterion tests, suite.tc_name and suite.xdp_name, each running
+ * fn(hook) in the standard environment (files including criterion.h).
+ */
+#define DP_TEST_BOTH_HOOKS(suite, name, fn)				\
+	Test(suite, tc_##name, .init = dp_setup, .fini = dp_teardown)	\
+	{								\
+		fn(DP_TC);						\
+	}								\
+	Test(suite, xdp_##name, .init = dp_setup, .fini = dp_teardown)	\
+	{								\
+		fn(DP_XDP);						\
+	}
+
 struct dp_env {
 	struct xpan_port_tc *tc;
 	struct xpan_port_xdp *xdp;
@@ -75,8 +94,6 @@ void dp_guard_set(int port, __u32 max_learned, __u32 flood_pps,
 		  __u32 flood_burst);
 void dp_rt_get(int port, struct xpan_port_rt *rt);
 void dp_rt_set(int port, const struct xpan_port_rt *rt);
-/* bpf_ktime_get_ns()'s clock. */
-__u64 dp_now_ns(void);
 
 /* BPF_PROG_TEST_RUN of xpan_port_in with port's ifindex as ingress. */
 int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,

@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
+#include "dataplane.h"
 #include "dp_env.h"
 #include "dp_frames.h"
 
@@ -24,11 +25,6 @@
 #define SOURCES		6	/* > QUOTA */
 #define BURST		3
 #define STORM_FRAMES	8	/* > BURST */
-
-static const char *hname(enum dp_hook hook)
-{
-	return hook == DP_XDP ? "xdp" : "tc";
-}
 
 static __u32 verdict_redirect(enum dp_hook hook)
 {
@@ -43,6 +39,7 @@ static __u32 verdict_drop(enum dp_hook hook)
 /* Port 0 to port 1, from 10.10.0.(100 + i). */
 static __u32 send_from(enum dp_hook hook, int i)
 {
+	const char *h = dp_hook_name(hook);
 	__u8 frame[] = {
 		ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_LEARN0, IP_P1),
 		UDP_DPT,
@@ -53,12 +50,13 @@ static __u32 send_from(enum dp_hook hook, int i)
 
 	frame[14 + 15] = (__u8)(100 + i);	/* last byte of the source */
 	err = dp_run(hook, 0, frame, sizeof(frame), out, &out_len, &retval);
-	cr_assert_eq(err, 0, "[%s] test run: %s", hname(hook), strerror(-err));
+	cr_assert_eq(err, 0, "[%s] test run: %s", h, strerror(-err));
 	return retval;
 }
 
 static void quota_fills(enum dp_hook hook)
 {
+	const char *h = dp_hook_name(hook);
 	struct xpan_port_rt rt;
 	int i, learned = 0;
 
@@ -69,30 +67,30 @@ static void quota_fills(enum dp_hook hook)
 		if (i < QUOTA) {
 			cr_assert_eq(v, verdict_redirect(hook),
 				     "[%s] source %d within the quota forwarded",
-				     hname(hook), i);
+				     h, i);
 			learned++;
 		} else {
 			cr_assert_eq(v, verdict_drop(hook),
 				     "[%s] source %d past the quota dropped",
-				     hname(hook), i);
+				     h, i);
 		}
 		dp_rt_get(0, &rt);
 		cr_assert_eq(rt.learned, (__u32)learned,
-			     "[%s] learn count after source %d", hname(hook), i);
+			     "[%s] learn count after source %d", h, i);
 	}
 	cr_assert_eq(dp_stat(0, XPAN_CNT_LEARNED), QUOTA, "[%s] learned",
-		     hname(hook));
+		     h);
 	cr_assert_eq(dp_stat(0, XPAN_CNT_DROP(XPAN_DROP_LEARN_QUOTA)),
-		     SOURCES - QUOTA, "[%s] learn_quota drops", hname(hook));
+		     SOURCES - QUOTA, "[%s] learn_quota drops", h);
 	cr_assert_eq(dp_stat(0, XPAN_CNT_DROP(XPAN_DROP_SPOOFED_IP)), 0,
-		     "[%s] no spoofed_ip drops", hname(hook));
+		     "[%s] no spoofed_ip drops", h);
 	/* A learned source keeps working at the quota, costs nothing more. */
 	cr_assert_eq(send_from(hook, 0), verdict_redirect(hook),
 		     "[%s] a learned source still forwards at the quota",
-		     hname(hook));
+		     h);
 	dp_rt_get(0, &rt);
 	cr_assert_eq(rt.learned, QUOTA, "[%s] count stays at max",
-		     hname(hook));
+		     h);
 	/* ctrld ages one out and gives its unit back: room for one more. */
 	{
 		struct xpan_binding_key key = { .vlan = 10 };
@@ -106,24 +104,14 @@ static void quota_fills(enum dp_hook hook)
 	}
 	cr_assert_eq(send_from(hook, SOURCES), verdict_redirect(hook),
 		     "[%s] after aging one out, a new source is learned",
-		     hname(hook));
+		     h);
 	cr_assert_eq(send_from(hook, SOURCES + 1), verdict_drop(hook),
-		     "[%s] and the next is over the quota again", hname(hook));
+		     "[%s] and the next is over the quota again", h);
 	dp_rt_get(0, &rt);
-	cr_assert_eq(rt.learned, QUOTA, "[%s] count back at max", hname(hook));
+	cr_assert_eq(rt.learned, QUOTA, "[%s] count back at max", h);
 }
 
-Test(dp_guard, tc_learn_quota_fills_exactly, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	quota_fills(DP_TC);
-}
-
-Test(dp_guard, xdp_learn_quota_fills_exactly, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	quota_fills(DP_XDP);
-}
+DP_TEST_BOTH_HOOKS(dp_guard, learn_quota_fills_exactly, quota_fills)
 
 /* Another port's quota is its own: port 3 learns while port 0 is full. */
 Test(dp_guard, quotas_are_per_port, .init = dp_setup, .fini = dp_teardown)
@@ -161,13 +149,14 @@ static __u32 flood_verdict(enum dp_hook hook)
  * took so long that the budget may have refilled. */
 static int storm_round(enum dp_hook hook, int *passed)
 {
+	const char *h = dp_hook_name(hook);
 	struct xpan_port_rt rt = { 0 };
 	__u64 t0, t1;
 	int i;
 
 	dp_rt_set(0, &rt);
 	*passed = 0;
-	t0 = dp_now_ns();
+	t0 = xpan_dp_now_ns();
 	for (i = 0; i < STORM_FRAMES; i++) {
 		__u8 out[256];
 		__u32 out_len = sizeof(out), retval = ~0U;
@@ -175,21 +164,22 @@ static int storm_round(enum dp_hook hook, int *passed)
 
 		err = dp_run(hook, 0, bcast, sizeof(bcast), out, &out_len,
 			     &retval);
-		cr_assert_eq(err, 0, "[%s] test run: %s", hname(hook),
+		cr_assert_eq(err, 0, "[%s] test run: %s", h,
 			     strerror(-err));
 		if (retval == flood_verdict(hook))
 			(*passed)++;
 		else
 			cr_assert_eq(retval, verdict_drop(hook),
 				     "[%s] frame %d flooded or dropped",
-				     hname(hook), i);
+				     h, i);
 	}
-	t1 = dp_now_ns();
+	t1 = xpan_dp_now_ns();
 	return t1 - t0 < 1000000000ULL;
 }
 
 static void storm_burst(enum dp_hook hook)
 {
+	const char *h = dp_hook_name(hook);
 	struct xpan_port_counters a, b;
 	int passed = 0, round;
 
@@ -200,33 +190,25 @@ static void storm_burst(enum dp_hook hook)
 			break;
 	}
 	cr_assert_lt(round, 3, "[%s] three rounds took a second each",
-		     hname(hook));
+		     h);
 	dp_stats_read(0, &b);
-	cr_assert_eq(passed, BURST, "[%s] only the burst passes", hname(hook));
+	cr_assert_eq(passed, BURST, "[%s] only the burst passes", h);
 	cr_assert_eq(b.v[XPAN_CNT_FLOODED] - a.v[XPAN_CNT_FLOODED], BURST,
-		     "[%s] flooded", hname(hook));
+		     "[%s] flooded", h);
 	cr_assert_eq(b.v[XPAN_CNT_DROP(XPAN_DROP_STORM)] -
 		     a.v[XPAN_CNT_DROP(XPAN_DROP_STORM)],
-		     STORM_FRAMES - BURST, "[%s] storm drops", hname(hook));
+		     STORM_FRAMES - BURST, "[%s] storm drops", h);
 }
 
-Test(dp_guard, tc_storm_only_burst_passes, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	storm_burst(DP_TC);
-}
-
-Test(dp_guard, xdp_storm_only_burst_passes, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	storm_burst(DP_XDP);
-}
+DP_TEST_BOTH_HOOKS(dp_guard, storm_only_burst_passes, storm_burst)
 
 /* flood_pps 0 is unlimited, whatever the state says. */
 Test(dp_guard, storm_zero_is_unlimited, .init = dp_setup,
      .fini = dp_teardown)
 {
-	struct xpan_port_rt rt = { .flood_tat = dp_now_ns() + 10000000000ULL };
+	struct xpan_port_rt rt = {
+		.flood_tat = xpan_dp_now_ns() + 10000000000ULL,
+	};
 	int passed = 0;
 
 	dp_guard_set(0, 0, 0, 1);

@@ -72,20 +72,10 @@ static void run_two_ports(enum dp_hook hook)
 			     strerror(-err));
 		cr_assert_eq(retval, redirect, "port 1's frame redirected");
 	}
-	check_own_slots(hook == DP_XDP ? "xdp" : "tc");
+	check_own_slots(dp_hook_name(hook));
 }
 
-Test(dp_slots, tc_two_ports_count_in_own_slots, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	run_two_ports(DP_TC);
-}
-
-Test(dp_slots, xdp_two_ports_count_in_own_slots, .init = dp_setup,
-     .fini = dp_teardown)
-{
-	run_two_ports(DP_XDP);
-}
+DP_TEST_BOTH_HOOKS(dp_slots, two_ports_count_in_own_slots, run_two_ports)
 
 /* The same with live frames through attached XDP programs. */
 Test(dp_slots, xdp_live_two_ports_count_in_own_slots, .init = dp_setup,

@@ -27,22 +27,22 @@ hd_node_num()
 {
 	local v
 	v=$(xit_node_field "$1" "$2")
-	[[ "$v" =~ ^[0-9]+$ ]] && printf '%s' "$v" || printf 'missing'
+	xit_is_count "$v" && printf '%s' "$v" || printf 'missing'
 }
 
-# A port counter that must be present as a number (xit_stat turns a
-# missing one into 0, which would make "> before" checks weaker).
+# A port counter as xit_stat gives it, with "missing" (named in failure
+# messages) instead of an empty value when there is none.
 hd_stat()
 {
 	local v
 	v=$(xit_stat "$1" "$2")
-	[[ "$v" =~ ^[0-9]+$ ]] && printf '%s' "$v" || printf 'missing'
+	xit_is_count "$v" && printf '%s' "$v" || printf 'missing'
 }
 
 # hd_expect_le "what" GOT LIMIT: integer GOT <= LIMIT (never an empty GOT).
 hd_expect_le()
 {
-	if [[ "$2" =~ ^[0-9]+$ ]] && [[ "$3" =~ ^[0-9]+$ ]] && [ "$2" -le "$3" ]; then
+	if xit_is_count "$2" && xit_is_count "$3" && [ "$((10#$2))" -le "$((10#$3))" ]; then
 		xit_pass "$1 ($2 <= $3)"
 		return 0
 	fi
@@ -259,42 +259,44 @@ def cmd_hammer(sockpath, seconds):
             c.close()
     print(n)
 
-def cmd_request(sockpath, what):
-    # One raw API request: 'long' = "reload" padded past the size cap,
-    # 'stall' = half a line and then nothing. Prints the answer.
+def api_send(sockpath, data):
+    # A connection to the API socket that has sent data.
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.settimeout(30)
     c.connect(sockpath)
-    if what == 'long':
-        c.sendall(b'reload' + b' ' * 5000 + b'\n')
-    else:
-        c.sendall(b'show no')
+    c.sendall(data)
+    return c
+
+def api_answer(c, reset_ends=False):
+    # Everything the server sends until it closes. reset_ends: a reset
+    # ends the answer too (the server closed with our excess bytes
+    # unread: the answer came before that).
     out = b''
     while True:
         try:
             b = c.recv(65536)
         except ConnectionResetError:
-            # The server closed with our excess bytes unread: the
-            # answer came before that.
+            if not reset_ends:
+                raise
             break
         if not b:
             break
         out += b
-    print(out.decode(errors='replace').strip())
+    return out
+
+def cmd_request(sockpath, what):
+    # One raw API request: 'long' = "reload" padded past the size cap,
+    # 'stall' = half a line and then nothing. Prints the answer.
+    if what == 'long':
+        c = api_send(sockpath, b'reload' + b' ' * 5000 + b'\n')
+    else:
+        c = api_send(sockpath, b'show no')
+    print(api_answer(c, reset_ends=True).decode(errors='replace').strip())
 
 def cmd_api(sockpath, *words):
     # One API request; prints the body when the answer is "ok".
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(30)
-    c.connect(sockpath)
-    c.sendall(' '.join(words).encode() + b'\n')
-    out = b''
-    while True:
-        b = c.recv(65536)
-        if not b:
-            break
-        out += b
-    status, _, body = out.partition(b'\n')
+    c = api_send(sockpath, ' '.join(words).encode() + b'\n')
+    status, _, body = api_answer(c).partition(b'\n')
     if status != b'ok':
         sys.exit(status.decode(errors='replace'))
     sys.stdout.write(body.decode())

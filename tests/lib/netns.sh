@@ -528,6 +528,53 @@ xit_wait_for()
 	return 1
 }
 
+# ---- what runs on a port's hooks ------------------------------------------
+
+# xit_tc_prog_id PORT: ids of the programs of PORT's ingress TC filters,
+# comma-joined ("" when none).
+xit_tc_prog_id()
+{
+	tc -j filter show dev "$1" ingress | jq -r '[.[] | .options.prog.id // empty] | join(",")'
+}
+
+# xit_xdp_prog_id PORT: id of PORT's XDP program, "none" when none.
+xit_xdp_prog_id()
+{
+	ip -j link show dev "$1" | jq -r '.[0].xdp.prog.id // "none"'
+}
+
+# ---- a ping that must not lose a reply -------------------------------------
+# Start it with xit_bg_ns NODE ping -i ... >LOG 2>&1.
+
+# xit_last_seq LOG: highest icmp_seq answered so far.
+xit_last_seq()
+{
+	grep -o 'icmp_seq=[0-9]*' "$1" | tail -n 1 | cut -d= -f2
+}
+
+# xit_seq_reached LOG SEQ: an answer at SEQ or later is in LOG.
+xit_seq_reached()
+{
+	[ "$(xit_last_seq "$1")" -ge "$2" ] 2>/dev/null
+}
+
+# xit_expect_ping_unbroken LOG PID PREFIX WHY: stops ping PID and expects
+# every echo request up to the last one answered to have its reply (no
+# gap in icmp_seq). Checks and log lines start with PREFIX; WHY ends the
+# check's name.
+xit_expect_ping_unbroken()
+{
+	local log=$1 pid=$2 prefix=$3 why=$4 last answered
+
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null
+	last=$(xit_last_seq "$log")
+	answered=$(grep -o 'icmp_seq=[0-9]*' "$log" | cut -d= -f2 | sort -un | wc -l)
+	xit_expect_eq "${prefix}every echo request 1..$last answered ($why)" \
+		"$answered" "$last" || tail -n 5 "$log" | sed 's/^/    | /'
+	xit_log "${prefix}$(grep -E 'packets transmitted' "$log")"
+}
+
 # ---- captures -------------------------------------------------------------
 # tcpdump inside a node, started before the traffic it is meant to see:
 # xit_capture_start waits (bounded) until tcpdump says it is listening.

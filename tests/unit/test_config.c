@@ -42,6 +42,17 @@ static const char *write_file(const char *name, const char *body)
 	return path;
 }
 
+/* Load body from a file: it must load. */
+static void expect_load(const char *name, const char *body,
+			struct xpan_config *cfg)
+{
+	char err[512] = "";
+	const char *path = write_file(name, body);
+
+	cr_assert_eq(xpan_config_load(path, cfg, err, sizeof(err)), 0,
+		     "%s: %s", name, err);
+}
+
 static const char example[] =
 	"platform:\n"					/* 1 */
 	"  serial: 7\n"
@@ -113,15 +124,12 @@ Test(config, complete_example_parses)
 Test(config, defaults)
 {
 	struct xpan_config cfg;
-	char err[512] = "";
-	const char *path = write_file("min.yaml",
+
+	expect_load("min.yaml",
 		"platform: { serial: 65535 }\n"
 		"vlans: [{ name: v, id: 4094 }]\n"
 		"nodes:\n"
-		"  - { name: a, port: pa, netns: a, vlan: v }\n");
-
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
-		     "load: %s", err);
+		"  - { name: a, port: pa, netns: a, vlan: v }\n", &cfg);
 	cr_assert_eq(cfg.serial, 65535);
 	cr_assert_str_eq(cfg.state, XPAN_DEFAULT_STATE);
 	cr_assert_str_eq(cfg.bpffs, "/sys/fs/bpf/xpan");
@@ -411,12 +419,9 @@ Test(config, system_checks)
 Test(config, hardening_defaults)
 {
 	struct xpan_config cfg;
-	char err[512] = "";
-	const char *path = write_file("hdef.yaml", HEAD
-		"  - { name: a, port: pa, vlan: red }\n");
 
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
-		     "load: %s", err);
+	expect_load("hdef.yaml", HEAD "  - { name: a, port: pa, vlan: red }\n",
+		    &cfg);
 	cr_assert_eq(cfg.learn_timeout, 300);
 	cr_assert(cfg.vlans[0].learn && cfg.vlans[1].learn);
 	cr_assert_eq(cfg.nodes[0].max_learned, 8);
@@ -428,8 +433,8 @@ Test(config, hardening_defaults)
 Test(config, hardening_keys)
 {
 	struct xpan_config cfg;
-	char err[512] = "";
-	const char *path = write_file("hkeys.yaml",
+
+	expect_load("hkeys.yaml",
 		"platform: { serial: 7, learn_timeout: 2 }\n"
 		"vlans:\n"
 		"  - { name: red, id: 10, learn: false }\n"
@@ -437,10 +442,7 @@ Test(config, hardening_keys)
 		"nodes:\n"
 		"  - { name: a, port: pa, vlan: red, max_learned: 256 }\n"
 		"  - { name: b, port: pb, vlan: blue, max_learned: 0, flood_limit: 0 }\n"
-		"  - { name: c, port: pc, vlan: blue, flood_limit: 100 }\n");
-
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0,
-		     "load: %s", err);
+		"  - { name: c, port: pc, vlan: blue, flood_limit: 100 }\n", &cfg);
 	cr_assert_eq(cfg.learn_timeout, 2);
 	cr_assert_not(cfg.vlans[0].learn);
 	cr_assert(cfg.vlans[1].learn);
@@ -532,15 +534,12 @@ static char *quota_config(size_t n, unsigned m, bool blue_learns)
 Test(config, learned_quota_sum)
 {
 	struct xpan_config cfg;
-	char err[512] = "";
-	const char *path;
 	char *body;
 
 	/* 64 nodes x 256 = 16384: exactly what xpan_learned holds. */
 	body = quota_config(64, 256, true);
-	path = write_file("sum-ok.yaml", body);
+	expect_load("sum-ok.yaml", body, &cfg);
 	free(body);
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
 	xpan_config_free(&cfg);
 
 	/* One node more is refused at that node (line 6 + 65). */
@@ -550,9 +549,8 @@ Test(config, learned_quota_sum)
 
 	/* The same nodes fit when blue (every third node) does not learn. */
 	body = quota_config(65, 256, false);
-	path = write_file("sum-nolearn.yaml", body);
+	expect_load("sum-nolearn.yaml", body, &cfg);
 	free(body);
-	cr_assert_eq(xpan_config_load(path, &cfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(xpan_cfg_node_quota(&cfg, &cfg.nodes[1]), 0);
 	xpan_config_free(&cfg);
 }
