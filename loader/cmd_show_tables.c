@@ -2,13 +2,16 @@
 /* xpan show macs|bindings: the forwarding and ARP tables, from the pins. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "commands.h"
+#include "dataplane.h"
 #include "log.h"
 #include "maps_read.h"
 #include "output.h"
@@ -103,9 +106,11 @@ out_free:
 	return rc;
 }
 
+/* A configured binding or a learned one (age_ms < 0: configured). */
 struct binding_row {
 	struct xpan_binding_key k;
 	struct xpan_binding v;
+	long long age_ms;
 };
 
 static int cmp_binding_row(const void *a, const void *b)
@@ -118,33 +123,91 @@ static int cmp_binding_row(const void *a, const void *b)
 	return ix < iy ? -1 : ix > iy;
 }
 
-int do_show_bindings(const struct xpan_opts *opts, int argc, char **argv)
+/*
+ * Both ARP tables as one list: the configured xpan_bindings and what the
+ * dataplane learned (xpan_learned, with the age ctrld ages it by). A
+ * dataplane of the first layout has no xpan_learned: its learned entries
+ * are in xpan_bindings, flagged.
+ */
+static int read_bindings(const struct xpan_opts *opts,
+			 struct binding_row **out, int *count)
 {
-	struct xpan_binding_key *keys;
-	struct xpan_binding *vals;
+	struct xpan_binding_key *bk = NULL, *lk = NULL;
+	struct xpan_binding *bv = NULL;
+	struct xpan_learned *lv = NULL;
+	const char *bpffs = xpan_opts_bpffs(opts);
 	struct binding_row *rows;
-	struct out o;
-	int n, rc;
+	char path[PATH_MAX];
+	int nb, nl = 0, rc, fd;
+	__u64 now = xpan_dp_now_ns();
 
-	(void)argc;
-	(void)argv;
-	rc = read_table(opts, XPAN_MAP_BINDINGS, sizeof(*keys), sizeof(*vals),
-			(void **)&keys, (void **)&vals, &n);
+	rc = read_table(opts, XPAN_MAP_BINDINGS, sizeof(*bk), sizeof(*bv),
+			(void **)&bk, (void **)&bv, &nb);
 	if (rc)
 		return rc;
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows || out_open(&o, stdout, opts->json, opts->pretty)) {
+	/* Missing on a dataplane of the first layout: no learned rows. */
+	snprintf(path, sizeof(path), "%s/%s", bpffs, XPAN_MAP_LEARNED);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		nl = xpan_read_entries(fd, sizeof(*lk), sizeof(*lv),
+				       (void **)&lk, (void **)&lv);
+		close(fd);
+		if (nl < 0) {
+			pr_warn("cannot read %s/%s: %s\n", bpffs,
+				XPAN_MAP_LEARNED, strerror(-nl));
+			rc = XPAN_EXIT_FAIL;
+			goto out_free;
+		}
+	}
+	rows = calloc(nb + nl + 1, sizeof(*rows));
+	if (!rows) {
 		rc = XPAN_EXIT_FAIL;
 		goto out_free;
 	}
-	for (int i = 0; i < n; i++) {
-		rows[i].k = keys[i];
-		rows[i].v = vals[i];
+	for (int i = 0; i < nb; i++) {
+		rows[i].k = bk[i];
+		rows[i].v = bv[i];
+		rows[i].age_ms = -1;
 	}
-	qsort(rows, n, sizeof(*rows), cmp_binding_row);
+	for (int i = 0; i < nl; i++) {
+		struct binding_row *r = &rows[nb + i];
 
-	out_text(&o, "%-6s%-16s%-18s%-16s%s\n", "VLAN", "IP", "MAC", "IFNAME",
-		 "FLAGS");
+		r->k = lk[i];
+		memcpy(r->v.mac, lv[i].mac, sizeof(r->v.mac));
+		r->v.flags = XPAN_BIND_F_LEARNED;
+		r->v.ifindex = lv[i].ifindex;
+		r->age_ms = now > lv[i].last_seen ?
+			    (long long)((now - lv[i].last_seen) / 1000000) : 0;
+	}
+	qsort(rows, nb + nl, sizeof(*rows), cmp_binding_row);
+	*out = rows;
+	*count = nb + nl;
+out_free:
+	free(bk);
+	free(bv);
+	free(lk);
+	free(lv);
+	return rc;
+}
+
+int do_show_bindings(const struct xpan_opts *opts, int argc, char **argv)
+{
+	struct binding_row *rows = NULL;
+	struct out o;
+	int n = 0, rc;
+
+	(void)argc;
+	(void)argv;
+	rc = read_bindings(opts, &rows, &n);
+	if (rc)
+		return rc;
+	if (out_open(&o, stdout, opts->json, opts->pretty)) {
+		rc = XPAN_EXIT_FAIL;
+		goto out_free;
+	}
+
+	out_text(&o, "%-6s%-16s%-18s%-16s%-10s%s\n", "VLAN", "IP", "MAC",
+		 "IFNAME", "FLAGS", "AGE");
 	out_arr_start(&o, NULL);
 	for (int i = 0; i < n; i++) {
 		char ip[INET_ADDRSTRLEN], mac[18], ifname[IF_NAMESIZE];
@@ -165,16 +228,19 @@ int do_show_bindings(const struct xpan_opts *opts, int argc, char **argv)
 		if (f & XPAN_BIND_F_LEARNED)
 			out_elem_str(&o, NULL, "learned");
 		out_arr_end(&o);
-		out_text(&o, "%s%s%s\n", f & XPAN_BIND_F_STATIC ? "static" : "",
-			 (f & XPAN_BIND_F_STATIC) && (f & XPAN_BIND_F_LEARNED) ? "," : "",
-			 f & XPAN_BIND_F_LEARNED ? "learned" : (f ? "" : "-"));
+		out_text(&o, "%-10s", f & XPAN_BIND_F_STATIC ? "static" :
+				      f & XPAN_BIND_F_LEARNED ? "learned" : "-");
+		if (rows[i].age_ms >= 0) {
+			out_uint(&o, "age_ms", NULL, (uint64_t)rows[i].age_ms);
+			out_text(&o, "%llds\n", rows[i].age_ms / 1000);
+		} else {
+			out_text(&o, "-\n");
+		}
 		out_obj_end(&o);
 	}
 	out_arr_end(&o);
 	out_close(&o);
 out_free:
 	free(rows);
-	free(keys);
-	free(vals);
 	return rc;
 }

@@ -126,9 +126,10 @@ static const struct xpan_cmd show_cmds[] = {
 	},
 	{
 		.name = "bindings",
-		.summary = "ARP table: (VLAN, IPv4) -> MAC (pinned xpan_bindings)",
-		.doc = "Reads the pinned map directly. JSON: an array of\n"
-		       "{vlan, ip, mac, ifindex, ifname, flags: [\"static\"|\"learned\"]}.",
+		.summary = "ARP tables: configured and learned (VLAN, IPv4) -> MAC",
+		.doc = "Reads the pinned xpan_bindings (configured) and xpan_learned maps\n"
+		       "directly. JSON: an array of {vlan, ip, mac, ifindex, ifname,\n"
+		       "flags: [\"static\"|\"learned\"]}, learned rows with age_ms.",
 		.opts = maps_opts,
 		.run = do_show_bindings,
 	},

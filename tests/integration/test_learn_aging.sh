@@ -70,6 +70,11 @@ for mode in tc xdp; do
 	xit_expect_ok "$mode: a third address (.52) is refused as learn_quota" \
 		xit_wait_for 10 quota_above "$quota0"
 	xit_expect_eq "$mode: still 2 learned" "$(hd_node_num r1 learned)" 2
+	xit_expect_eq "$mode: show bindings lists .50 as learned on r1's port, with its age" \
+		"$(xit_xpan show bindings -j --bpffs "$XIT_BPFFS" |
+			jq -r --arg ip 10.10.0.50 '.[] | select(.ip == $ip) |
+				"\(.flags | join(",")) \(.ifindex) \(.age_ms | type)"')" \
+		"learned $r1if number"
 
 	# A configured address always wins over a learned one.
 	kill "$p51" 2>/dev/null
