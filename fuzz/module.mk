@@ -15,7 +15,7 @@ FZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	$(FZ_SAN_EXTRA) \
 	-fno-omit-frame-pointer
 FZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Iiodaemon \
-	$(shell pkg-config --cflags liburing yaml-0.1 sqlite3 2>/dev/null) -MMD -MP $(FZ_SAN)
+	$(shell pkg-config --cflags liburing yaml-0.1 sqlite3 libnl-3.0 2>/dev/null) -MMD -MP $(FZ_SAN)
 FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp sqlite3 2>/dev/null) -lcrypto
 
 FZ_IOD_SRCS := $(filter-out iodaemon/main.c,$(wildcard iodaemon/*.c))
