@@ -29,13 +29,13 @@ bool bad_field(struct scsi_req *r, uint16_t byte, int bit)
 	return true;
 }
 
-bool fail(struct scsi_req *r, uint8_t key, uint16_t asc)
+bool scsi_fail(struct scsi_req *r, uint8_t key, uint16_t asc)
 {
 	scsi_set_sense(r, key, asc);
 	return true;
 }
 
-bool good(struct scsi_req *r)
+bool scsi_good(struct scsi_req *r)
 {
 	r->status = SCSI_STATUS_GOOD;
 	r->io = SCSI_IO_NONE;
@@ -43,8 +43,8 @@ bool good(struct scsi_req *r)
 }
 
 /* Hands back len bytes of src, cut to the allocation length. */
-bool reply(struct scsi_req *r, const void *src, size_t len,
-	  uint32_t alloc)
+bool scsi_reply(struct scsi_req *r, const void *src, size_t len,
+		uint32_t alloc)
 {
 	size_t n = len < alloc ? len : alloc;
 
@@ -54,7 +54,7 @@ bool reply(struct scsi_req *r, const void *src, size_t len,
 		return true;
 	r->data = malloc(n);
 	if (!r->data)
-		return fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
+		return scsi_fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
 	memcpy(r->data, src, n);
 	r->data_len = n;
 	return true;
@@ -187,7 +187,7 @@ static bool do_report_opcodes(struct scsi_req *r)
 				p += put_timeouts(b + p);
 		}
 		put_be32(b, p - 4);
-		return reply(r, b, p, alloc);
+		return scsi_reply(r, b, p, alloc);
 	}
 	if (opt > 3)
 		return bad_field(r, 2, 2);
@@ -219,7 +219,7 @@ static bool do_report_opcodes(struct scsi_req *r)
 		if (rctd)
 			p += put_timeouts(b + p);
 	}
-	return reply(r, b, p, alloc);
+	return scsi_reply(r, b, p, alloc);
 }
 
 /* Commands that work without a medium. */
@@ -281,9 +281,9 @@ bool scsi_decode(const struct scsi_dev *dev, const struct scsi_lun_list *ll,
 	if (op == 0x03)
 		return do_request_sense(dev, r);
 	if (!r->lun_exists)
-		return fail(r, SK_ILLEGAL_REQUEST, ASC_LUN_NOT_SUPPORTED);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_LUN_NOT_SUPPORTED);
 	if (needs_medium(op) && !dev->present)
-		return fail(r, SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
+		return scsi_fail(r, SK_NOT_READY, ASC_MEDIUM_NOT_PRESENT);
 	if (r->pr && pr_conflict(r->pr, r->nexus ? r->nexus : "", c)) {
 		r->status = SCSI_STATUS_RESERVATION_CONFLICT;
 		return true;
@@ -291,7 +291,7 @@ bool scsi_decode(const struct scsi_dev *dev, const struct scsi_lun_list *ll,
 
 	switch (op) {
 	case 0x00:	/* TEST UNIT READY */
-		return good(r);
+		return scsi_good(r);
 	case 0x08: case 0x28: case 0xa8: case 0x88:
 		return do_read(dev, r);
 	case 0x0a: case 0x2a: case 0xaa: case 0x8a:
@@ -318,8 +318,8 @@ bool scsi_decode(const struct scsi_dev *dev, const struct scsi_lun_list *ll,
 			break;
 		r->dout_len = get_be32(c + 5);
 		if (r->dout_len > 4096)
-			return fail(r, SK_ILLEGAL_REQUEST,
-				    ASC_PARAMETER_LIST_LENGTH_ERROR);
+			return scsi_fail(r, SK_ILLEGAL_REQUEST,
+					 ASC_PARAMETER_LIST_LENGTH_ERROR);
 		r->io = SCSI_IO_PROUT;
 		return false;
 	case 0xa3:
@@ -346,11 +346,11 @@ bool scsi_decode(const struct scsi_dev *dev, const struct scsi_lun_list *ll,
 		return do_mode_sense(dev, r, true);
 	case 0x1b:	/* START STOP UNIT: a fixed disk has nothing to spin */
 	case 0x1e:	/* PREVENT ALLOW MEDIUM REMOVAL: not removable */
-		return good(r);
+		return scsi_good(r);
 	case 0x37: case 0xb7:
 		return do_read_defect(r);
 	}
-	return fail(r, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+	return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 }
 
 void scsi_req_release(struct scsi_req *r)

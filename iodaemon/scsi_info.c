@@ -51,7 +51,7 @@ bool do_mode_sense(const struct scsi_dev *dev, struct scsi_req *r,
 	size_t hdr = ten ? 8 : 4, p, bdl = 0;
 
 	if (pc == 3)
-		return fail(r, SK_ILLEGAL_REQUEST, ASC_SAVING_PARAMS_UNSUP);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_SAVING_PARAMS_UNSUP);
 	if (sub && sub != 0xff)		/* no subpages but "all" */
 		return bad_field(r, 3, 7);
 	memset(b, 0, sizeof(b));
@@ -97,7 +97,7 @@ bool do_mode_sense(const struct scsi_dev *dev, struct scsi_req *r,
 		b[2] = (dev->read_only ? 0x80 : 0) | 0x10;
 		b[3] = bdl;
 	}
-	return reply(r, b, p, alloc);
+	return scsi_reply(r, b, p, alloc);
 }
 
 /* ---- REPORT LUNS / REQUEST SENSE / READ CAPACITY ---- */
@@ -119,7 +119,7 @@ bool do_report_luns(const struct scsi_lun_list *ll, struct scsi_req *r)
 	len = 8 + 8 * n;
 	b = calloc(1, len);
 	if (!b)
-		return fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
+		return scsi_fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
 	put_be32(b, 8 * n);
 	for (i = 0; i < n; i++) {
 		uint16_t l = ll->luns[i];
@@ -131,7 +131,7 @@ bool do_report_luns(const struct scsi_lun_list *ll, struct scsi_req *r)
 			b[8 + 8 * i + 1] = l & 0xff;
 		}
 	}
-	ret = reply(r, b, len, alloc);
+	ret = scsi_reply(r, b, len, alloc);
 	free(b);
 	return ret;
 }
@@ -158,10 +158,10 @@ bool do_request_sense(const struct scsi_dev *dev, struct scsi_req *r)
 		b[1] = key;
 		b[2] = asc >> 8;
 		b[3] = asc & 0xff;
-		return reply(r, b, 8, c[4]);
+		return scsi_reply(r, b, 8, c[4]);
 	}
 	sense_build(b, key, asc, false, 0, NULL);
-	return reply(r, b, SCSI_SENSE_LEN, c[4]);
+	return scsi_reply(r, b, SCSI_SENSE_LEN, c[4]);
 }
 
 bool do_read_capacity10(const struct scsi_dev *dev, struct scsi_req *r)
@@ -171,7 +171,7 @@ bool do_read_capacity10(const struct scsi_dev *dev, struct scsi_req *r)
 
 	put_be32(b, last > 0xffffffffull ? 0xffffffffu : last);
 	put_be32(b + 4, SCSI_BLOCK_SIZE);
-	return reply(r, b, 8, 8);
+	return scsi_reply(r, b, 8, 8);
 }
 
 bool do_read_capacity16(const struct scsi_dev *dev, struct scsi_req *r)
@@ -183,7 +183,7 @@ bool do_read_capacity16(const struct scsi_dev *dev, struct scsi_req *r)
 	put_be32(b + 8, SCSI_BLOCK_SIZE);
 	if (dev->can_unmap)
 		b[14] = 0x80 | 0x40;	/* LBPME, LBPRZ */
-	return reply(r, b, sizeof(b), get_be32(r->cdb + 10));
+	return scsi_reply(r, b, sizeof(b), get_be32(r->cdb + 10));
 }
 
 bool do_get_lba_status(const struct scsi_dev *dev, struct scsi_req *r)
@@ -191,7 +191,7 @@ bool do_get_lba_status(const struct scsi_dev *dev, struct scsi_req *r)
 	uint64_t lba = get_be64(r->cdb + 2);
 
 	if (lba >= dev->nblocks)
-		return fail(r, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 	if (!dev->can_unmap) {
 		scsi_lba_status_done(r, true, dev->nblocks - lba);
 		return true;
@@ -211,7 +211,7 @@ void scsi_lba_status_done(struct scsi_req *r, bool mapped, uint64_t run)
 	put_be64(b + 8, r->lba);
 	put_be32(b + 16, run > 0xffffffffull ? 0xffffffffu : run);
 	b[20] = mapped ? 0 : 1;
-	reply(r, b, sizeof(b), get_be32(r->cdb + 10));
+	scsi_reply(r, b, sizeof(b), get_be32(r->cdb + 10));
 }
 
 bool do_read_defect(struct scsi_req *r)
@@ -222,8 +222,8 @@ bool do_read_defect(struct scsi_req *r)
 	memset(b, 0, sizeof(b));
 	if (c[0] == 0x37) {
 		b[1] = c[2] & 0x1f;	/* echo list format, empty list */
-		return reply(r, b, 4, get_be16(c + 7));
+		return scsi_reply(r, b, 4, get_be16(c + 7));
 	}
 	b[1] = c[1] & 0x1f;
-	return reply(r, b, 8, get_be32(c + 6));
+	return scsi_reply(r, b, 8, get_be32(c + 6));
 }

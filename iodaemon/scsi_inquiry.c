@@ -77,10 +77,10 @@ bool do_inquiry(const struct scsi_dev *dev, struct scsi_req *r)
 		len = inq_standard(b);
 		if (!r->lun_exists)
 			b[0] = 0x7f;	/* qualifier 011b: no LU here */
-		return reply(r, b, len, alloc);
+		return scsi_reply(r, b, len, alloc);
 	}
 	if (!r->lun_exists)
-		return fail(r, SK_ILLEGAL_REQUEST, ASC_LUN_NOT_SUPPORTED);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_LUN_NOT_SUPPORTED);
 	b[1] = c[2];
 	switch (c[2]) {
 	case 0x00:
@@ -125,5 +125,5 @@ bool do_inquiry(const struct scsi_dev *dev, struct scsi_req *r)
 		return bad_field(r, 2, 7);
 	}
 	put_be16(b + 2, len - 4);
-	return reply(r, b, len, alloc);
+	return scsi_reply(r, b, len, alloc);
 }

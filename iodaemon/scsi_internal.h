@@ -7,9 +7,9 @@
 
 /* scsi.c: answers and CDB decoding */
 bool bad_field(struct scsi_req *r, uint16_t byte, int bit);
-bool fail(struct scsi_req *r, uint8_t key, uint16_t asc);
-bool good(struct scsi_req *r);
-bool reply(struct scsi_req *r, const void *src, size_t len, uint32_t alloc);
+bool scsi_fail(struct scsi_req *r, uint8_t key, uint16_t asc);
+bool scsi_good(struct scsi_req *r);
+bool scsi_reply(struct scsi_req *r, const void *src, size_t len, uint32_t alloc);
 
 struct rw_fields {
 	uint64_t lba;

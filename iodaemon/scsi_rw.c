@@ -30,7 +30,7 @@ static bool check_range(const struct scsi_dev *dev, struct scsi_req *r,
 {
 	if (range_ok(dev, lba, n))
 		return true;
-	fail(r, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
+	scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE);
 	return false;
 }
 
@@ -48,7 +48,7 @@ bool do_read(const struct scsi_dev *dev, struct scsi_req *r)
 	if (f.n > SCSI_MAX_XFER_BLOCKS)
 		return bad_field(r, r->cdb[0] == 0x08 ? 4 : 7, 7);
 	if (!f.n)
-		return good(r);
+		return scsi_good(r);
 	r->lba = f.lba;
 	r->nblk = f.n;
 	r->io = SCSI_IO_READ;
@@ -63,7 +63,7 @@ static bool write_checks(const struct scsi_dev *dev, struct scsi_req *r,
 	if (!check_range(dev, r, f->lba, f->n))
 		return true;
 	if (dev->read_only)
-		return fail(r, SK_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		return scsi_fail(r, SK_DATA_PROTECT, ASC_WRITE_PROTECTED);
 	return false;
 }
 
@@ -78,7 +78,7 @@ bool do_write(const struct scsi_dev *dev, struct scsi_req *r,
 	if (f.n > SCSI_MAX_XFER_BLOCKS)
 		return bad_field(r, 7, 7);
 	if (!f.n)
-		return good(r);
+		return scsi_good(r);
 	r->lba = f.lba;
 	r->nblk = f.n;
 	/* Without a write cache every write is durable before status;
@@ -104,7 +104,7 @@ bool do_verify(const struct scsi_dev *dev, struct scsi_req *r)
 	if (f.n > SCSI_MAX_XFER_BLOCKS)
 		return bad_field(r, 7, 7);
 	if (!f.n)
-		return good(r);
+		return scsi_good(r);
 	r->lba = f.lba;
 	r->nblk = f.n;
 	r->io = SCSI_IO_VERIFY;
@@ -135,7 +135,7 @@ bool do_write_same(const struct scsi_dev *dev, struct scsi_req *r)
 	if (!f.n)
 		f.n = dev->nblocks - f.lba;
 	if (!f.n)
-		return good(r);
+		return scsi_good(r);
 	if (f.n > SCSI_MAX_WS_BLOCKS)
 		return bad_field(r, sixteen ? 10 : 7, 7);
 	r->lba = f.lba;
@@ -152,14 +152,14 @@ bool do_unmap(const struct scsi_dev *dev, struct scsi_req *r)
 	const uint8_t *c = r->cdb;
 
 	if (!dev->can_unmap)
-		return fail(r, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
 	if (c[1] & 0x01)	/* ANCHOR */
 		return bad_field(r, 1, 0);
 	if (dev->read_only)
-		return fail(r, SK_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		return scsi_fail(r, SK_DATA_PROTECT, ASC_WRITE_PROTECTED);
 	r->dout_len = get_be16(c + 7);
 	if (!r->dout_len)
-		return good(r);
+		return scsi_good(r);
 	r->io = SCSI_IO_UNMAP;
 	return false;
 }
@@ -176,7 +176,7 @@ bool do_caw(const struct scsi_dev *dev, struct scsi_req *r)
 	/* 0 blocks compares nothing; with data attached it is a length
 	 * that did not fit the 8-bit field */
 	if (!f.n)
-		return r->exp_len ? bad_field(r, 13, 7) : good(r);
+		return r->exp_len ? bad_field(r, 13, 7) : scsi_good(r);
 	if (f.n > SCSI_MAX_CAW_BLOCKS)
 		return bad_field(r, 13, 7);
 	r->lba = f.lba;
@@ -195,7 +195,7 @@ bool do_orwrite(const struct scsi_dev *dev, struct scsi_req *r)
 	if (write_checks(dev, r, &f))	/* ORPROTECT is where WRPROTECT is */
 		return true;
 	if (!f.n)
-		return good(r);
+		return scsi_good(r);
 	if (f.n > SCSI_MAX_XFER_BLOCKS)
 		return bad_field(r, 10, 7);
 	r->lba = f.lba;
@@ -228,7 +228,7 @@ bool do_prefetch(const struct scsi_dev *dev, struct scsi_req *r)
 	if (!check_range(dev, r, f.lba, f.n))
 		return true;
 	/* Nothing to stage: the page cache does read-ahead on its own. */
-	return good(r);
+	return scsi_good(r);
 }
 
 static bool unmap_parse(const struct scsi_dev *dev, struct scsi_req *r,
@@ -237,8 +237,8 @@ static bool unmap_parse(const struct scsi_dev *dev, struct scsi_req *r,
 	uint32_t bdl, i, n;
 
 	if (len < 8)
-		return fail(r, SK_ILLEGAL_REQUEST,
-			    ASC_PARAMETER_LIST_LENGTH_ERROR);
+		return scsi_fail(r, SK_ILLEGAL_REQUEST,
+				 ASC_PARAMETER_LIST_LENGTH_ERROR);
 	bdl = get_be16(d + 2);
 	if (bdl > len - 8)
 		bdl = len - 8;
@@ -246,10 +246,10 @@ static bool unmap_parse(const struct scsi_dev *dev, struct scsi_req *r,
 	if (n > SCSI_MAX_UNMAP_DESC)
 		return bad_param(r, 2);
 	if (!n)
-		return good(r);
+		return scsi_good(r);
 	r->ranges = calloc(n, sizeof(*r->ranges));
 	if (!r->ranges)
-		return fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
+		return scsi_fail(r, SK_HARDWARE_ERROR, ASC_INTERNAL_TARGET_FAILURE);
 	for (i = 0; i < n; i++) {
 		const uint8_t *e = d + 8 + 16 * i;
 
@@ -258,8 +258,8 @@ static bool unmap_parse(const struct scsi_dev *dev, struct scsi_req *r,
 		if (!range_ok(dev, r->ranges[i].lba, r->ranges[i].nblk)) {
 			free(r->ranges);
 			r->ranges = NULL;
-			return fail(r, SK_ILLEGAL_REQUEST,
-				    ASC_LBA_OUT_OF_RANGE);
+			return scsi_fail(r, SK_ILLEGAL_REQUEST,
+					 ASC_LBA_OUT_OF_RANGE);
 		}
 	}
 	r->nranges = n;
