@@ -52,6 +52,8 @@
 #define XPAN_MAP_GUARD      "xpan_port_guard"
 #define XPAN_MAP_PORT_RT    "xpan_port_rt"
 #define XPAN_MAP_COUNTERS   "xpan_counters"
+#define XPAN_MAP_STORAGE    "xpan_storage"
+#define XPAN_MAP_STORAGE_ADDRS "xpan_storage_addrs"
 /* Retired: the counters of the first layout; ctrld migrates it away. */
 #define XPAN_MAP_PORT_STATS "xpan_port_stats"
 
@@ -158,6 +160,48 @@ struct xpan_port_rt {
 };
 
 /*
+ * The storage network (docs/storage-network.md). Every node has a storage
+ * address in one IPv4 subnet and reaches the portal (xpan-iod, on the
+ * host) only through its own port. The host side is a veth pair made by
+ * ctrld: the host end holds portal_ip and portal_mac, the dataplane end
+ * (xpan_storage.ifindex) runs xpan_storage_in at TC ingress. A node's
+ * port program sends node -> portal frames into the dataplane end; the
+ * storage program sends portal -> node frames to the node's port.
+ *
+ * xpan_storage: ARRAY of one entry (key 0), the network. flags 0 = off:
+ * then storage subnet traffic is plain VLAN traffic as before.
+ */
+#define XPAN_STORAGE_F_ENABLED	(1U << 0)
+
+struct xpan_storage_net {
+	__be32 subnet;			/* network address, network byte order */
+	__be32 mask;			/* netmask, network byte order */
+	__be32 portal_ip;		/* the host end's address */
+	__u32 ifindex;			/* dataplane end of the storage veth */
+	__u8  portal_mac[XPAN_ETH_ALEN]; /* the host end's MAC */
+	__u16 flags;			/* XPAN_STORAGE_F_* */
+	__u32 pad;
+};
+
+/*
+ * xpan_storage_addrs: key = a node's storage address (__be32), value =
+ * where it lives. One per node; ctrld writes it.
+ */
+struct xpan_storage_addr {
+	__u8  mac[XPAN_ETH_ALEN];	/* the node's virtual MAC */
+	__u16 pad;
+	__u32 ifindex;			/* the node's port */
+	__u32 slot;			/* that port's slot */
+	__u32 node_id;			/* ctrld's node row id */
+};
+
+/*
+ * Counter slot of the storage port (xpan_counters): the last one, which
+ * ctrld never hands to a node port.
+ */
+#define XPAN_STORAGE_SLOT	(XPAN_MAX_PORTS - 1)
+
+/*
  * xpan_vlans: key = VLAN id (__u32), value = the VLAN's member ports, for
  * flooding broadcasts, multicasts and unknown ARP targets in TC mode.
  * XDP mode floods through the xpan_flood devmap plus an egress filter.
@@ -189,6 +233,9 @@ enum xpan_drop_reason {
 	XPAN_DROP_SPOOFED_IP = 13,	/* IP source / ARP sender not bound to the port */
 	XPAN_DROP_LEARN_QUOTA = 14,	/* unbound source, port's learn quota used up */
 	XPAN_DROP_STORM = 15,		/* flood over the port's flood_pps */
+	XPAN_DROP_STORAGE_SRC = 16,	/* storage-subnet source not the port's own */
+	XPAN_DROP_STORAGE_DST = 17,	/* storage traffic not node <-> portal */
+	XPAN_DROP_STORAGE_IN = 18,	/* at the storage port: not for a node's address */
 	XPAN_DROP_MAX,
 };
 
@@ -206,7 +253,8 @@ enum xpan_counter {
 	XPAN_CNT_FLOODED = 3,		/* broadcast/multicast/unknown floods */
 	XPAN_CNT_ARP_REPLIES = 4,	/* ARP requests answered by the dataplane */
 	XPAN_CNT_LEARNED = 5,		/* bindings learned */
-	/* 6..15: further non-drop counters */
+	XPAN_CNT_STORAGE = 6,		/* frames forwarded on the storage network */
+	/* 7..15: further non-drop counters */
 	XPAN_CNT_DROP_BASE = 16,	/* + enum xpan_drop_reason */
 };
 #define XPAN_CNT_DROP(reason)	(XPAN_CNT_DROP_BASE + (reason))

@@ -28,6 +28,9 @@ static const struct drop_name drop_names[] = {
 	[XPAN_DROP_SPOOFED_IP]	  = { "spoofed_ip", "IP source or ARP sender address not bound to the port" },
 	[XPAN_DROP_LEARN_QUOTA]	  = { "learn_quota", "unbound source address, the port's learn quota is used up" },
 	[XPAN_DROP_STORM]	  = { "storm", "broadcast/multicast/flood over the port's flood limit" },
+	[XPAN_DROP_STORAGE_SRC]	  = { "storage_src", "storage-subnet source or ARP sender is not the port's storage address" },
+	[XPAN_DROP_STORAGE_DST]	  = { "storage_dst", "storage-subnet traffic not between the node and the portal" },
+	[XPAN_DROP_STORAGE_IN]	  = { "storage_in", "frame at the storage port not from the portal to a node's storage address" },
 };
 
 #define N_NAMED (sizeof(drop_names) / sizeof(drop_names[0]))
