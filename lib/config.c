@@ -22,7 +22,8 @@ static const char *const vlan_keys[] = { "name", "id", "learn", NULL };
 static const char *const node_keys[] = { "name", "port", "netns", "ifname",
 					 "vlan", "ips", "datapath",
 					 "max_learned", "flood_limit",
-					 "initiators", "chap", NULL };
+					 "initiators", "chap", "storage_ip",
+					 NULL };
 
 const char *xpan_datapath_name(int datapath)
 {
@@ -448,6 +449,8 @@ static int parse_node(struct ydoc *d, yaml_node_t *m,
 		return -1;
 	kn = ydoc_get(d, m, "max_learned");
 	node->max_learned_line = kn ? ydoc_line(kn) : node->line;
+	if (xpan_cfg_parse_node_storage_ip(d, m, node, err, errlen))
+		return -1;
 	return xpan_cfg_parse_iscsi(d, m, node->name, &node->iscsi, err,
 				    errlen);
 }
@@ -573,7 +576,8 @@ static int parse_doc(struct ydoc *d, enum xpan_cfg_reader reader,
 	st = ydoc_get(d, root, "storage");
 	if (st && xpan_cfg_parse_storage(d, st, &cfg->storage, err, errlen))
 		return -1;
-	return xpan_cfg_check_storage(d, cfg, err, errlen);
+	return xpan_cfg_check_storage(d, cfg, err, errlen) ||
+	       xpan_cfg_check_storage_net(d, cfg, err, errlen) ? -1 : 0;
 }
 
 static int load_doc(struct ydoc *d, enum xpan_cfg_reader reader,

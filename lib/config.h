@@ -76,6 +76,9 @@ struct xpan_cfg_node {
 	int netns_line;
 	int max_learned_line;		/* its key, else the node's line */
 	struct xpan_cfg_iscsi iscsi;	/* initiators, chap */
+	uint32_t storage_ip;		/* nodes[].storage_ip, network byte
+					 * order; 0 = ctrld allocates one */
+	int storage_ip_line;
 };
 
 struct xpan_config {

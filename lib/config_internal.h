@@ -37,4 +37,18 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
 			   char *err, size_t errlen);
 
+/* config_storage_net.c: storage.network (s is the storage: mapping). */
+int xpan_cfg_parse_storage_net(struct ydoc *d, yaml_node_t *s,
+			       struct xpan_cfg_storage_net *net, char *err,
+			       size_t errlen);
+void xpan_cfg_storage_net_defaults(struct xpan_cfg_storage_net *net);
+/* nodes[].storage_ip of the node mapping m. */
+int xpan_cfg_parse_node_storage_ip(struct ydoc *d, yaml_node_t *m,
+				   struct xpan_cfg_node *node, char *err,
+				   size_t errlen);
+/* Storage addresses inside the subnet, unique, not the portal's; VLAN
+ * addresses outside the subnet. */
+int xpan_cfg_check_storage_net(struct ydoc *d, const struct xpan_config *cfg,
+			       char *err, size_t errlen);
+
 #endif

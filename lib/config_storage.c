@@ -209,6 +209,7 @@ void xpan_cfg_storage_defaults(struct xpan_cfg_storage *c)
 	c->login_timeout_sec = XPAN_STORAGE_DEFAULT_LOGIN_TIMEOUT;
 	c->max_connections = XPAN_STORAGE_DEFAULT_MAX_CONNECTIONS;
 	c->max_connections_per_source = XPAN_STORAGE_DEFAULT_MAX_CONN_PER_SOURCE;
+	xpan_cfg_storage_net_defaults(&c->net);
 }
 
 int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
@@ -219,7 +220,7 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 					    "session_buffer", "login_timeout",
 					    "max_connections",
 					    "max_connections_per_source",
-					    NULL };
+					    "network", NULL };
 	yaml_node_t *v;
 	size_t i;
 	uint64_t u;
@@ -250,7 +251,8 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 	v = ydoc_get(d, s, "write_cache");
 	if (v && ydoc_bool(d, v, &c->write_cache, "write_cache", err, errlen))
 		return -1;
-	if (parse_limits(c, d, s, err, errlen))
+	if (parse_limits(c, d, s, err, errlen) ||
+	    xpan_cfg_parse_storage_net(d, s, &c->net, err, errlen))
 		return -1;
 	v = ydoc_get(d, s, "pool");
 	if (v) {

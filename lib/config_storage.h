@@ -50,6 +50,39 @@ struct xpan_cfg_iscsi {
 	char chap_secret[XPAN_ISCSI_SECRET_MAX];
 };
 
+/*
+ * storage.network: the subnet every node reaches the portal through, over
+ * its own port (docs/storage-network.md). On whenever the file has a
+ * storage: section, unless network: off.
+ */
+#define XPAN_STORAGE_NET_DEFAULT_SUBNET	"100.64.0.0/16"
+#define XPAN_STORAGE_NET_DEFAULT_PORTAL	"100.64.0.1"
+#define XPAN_STORAGE_NET_DEFAULT_PORT	3260
+#define XPAN_STORAGE_NET_HOST_PORT	"xpst0"	/* holds portal_ip */
+#define XPAN_STORAGE_NET_DP_PORT	"xpst1"	/* runs xpan_storage_in */
+/* Longest prefix: room for the portal and at least two nodes. */
+#define XPAN_STORAGE_NET_MAX_PREFIX	29
+
+struct xpan_cfg_storage_net {
+	bool enabled;
+	uint32_t subnet;		/* IPv4, network byte order */
+	uint8_t prefix;			/* 8..29 */
+	uint32_t portal_ip;		/* network byte order */
+	uint16_t port;			/* TCP port xpan-iod listens on */
+	char host_port[16];		/* host end of the storage veth pair */
+	char dp_port[16];		/* dataplane end */
+	int line;			/* of storage.network, else 0 */
+};
+
+/* Netmask of the network, network byte order. */
+uint32_t xpan_storage_net_mask(const struct xpan_cfg_storage_net *n);
+/* ip (network byte order) is a host address of the subnet other than the
+ * portal: not the network or broadcast address. */
+bool xpan_storage_net_host(const struct xpan_cfg_storage_net *n, uint32_t ip);
+/* ip (network byte order) is inside the subnet at all. */
+bool xpan_storage_net_contains(const struct xpan_cfg_storage_net *n,
+			       uint32_t ip);
+
 /* One storage.luns entry. */
 struct xpan_cfg_lun {
 	char node[XPAN_STORAGE_NODE_MAX];
@@ -76,6 +109,7 @@ struct xpan_cfg_storage {
 	unsigned int max_connections_per_source; /* per remote address */
 	struct xpan_cfg_lun *luns;
 	size_t nluns;
+	struct xpan_cfg_storage_net net; /* storage.network */
 };
 
 void xpan_cfg_storage_free(struct xpan_cfg_storage *st);

@@ -39,6 +39,16 @@ static const char schema_sql[] =
 	" released_at INTEGER);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS mac_assignments_held"
 	" ON mac_assignments (node) WHERE released_at IS NULL;"
+	/*
+	 * Storage addresses (storage_addr.h): one row per node that has
+	 * one; the row goes when the node leaves the config. A table added
+	 * to version 1 rather than a version 2: older daemons ignore it, so
+	 * a downgrade keeps working.
+	 */
+	"CREATE TABLE IF NOT EXISTS storage_addrs ("
+	" node TEXT PRIMARY KEY,"
+	" ip INTEGER NOT NULL UNIQUE,"
+	" assigned_at INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');";
 
 int xpan_mkdirs(const char *path, unsigned int mode)
