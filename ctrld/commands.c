@@ -4,6 +4,7 @@
  * prints either an aligned text table or, with -j, one JSON document, from
  * the same rows.
  */
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,45 @@ static bool all_attached(const struct ctrld *c, size_t *present,
 	return *present == *attached;
 }
 
+static void storage_status_text(const struct ctrld *c, FILE *out)
+{
+	const struct xpan_cfg_storage_net *net = &c->cfg.storage.net;
+	char portal[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
+
+	if (!net->enabled) {
+		fprintf(out, "storage:   off\n");
+		return;
+	}
+	inet_ntop(AF_INET, &net->portal_ip, portal, sizeof(portal));
+	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
+	fprintf(out, "storage:   %s/%u, portal %s:%u on %s (%s)%s%s\n", sub,
+		net->prefix, portal, net->port, net->host_port,
+		c->storage_ifindex ? "up" : "not set up",
+		c->storage_note[0] ? ": " : "", c->storage_note);
+}
+
+static void storage_status_json(const struct ctrld *c, struct jsonw *jw)
+{
+	const struct xpan_cfg_storage_net *net = &c->cfg.storage.net;
+	char portal[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN + 4];
+
+	inet_ntop(AF_INET, &net->portal_ip, portal, sizeof(portal));
+	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "/%u",
+		 net->prefix);
+	jsonw_name(jw, "storage_network");
+	jsonw_start_object(jw);
+	jsonw_bool_field(jw, "enabled", net->enabled);
+	jsonw_string_field(jw, "subnet", sub);
+	jsonw_string_field(jw, "portal_ip", portal);
+	jsonw_uint_field(jw, "port", net->port);
+	jsonw_string_field(jw, "host_port", net->host_port);
+	jsonw_string_field(jw, "dp_port", net->dp_port);
+	jsonw_bool_field(jw, "up", c->storage_ifindex != 0);
+	jsonw_string_field(jw, "note", c->storage_note);
+	jsonw_end_object(jw);
+}
+
 static int do_status(struct ctrld *c, bool json, FILE *out)
 {
 	size_t present, attached;
@@ -118,6 +158,7 @@ static int do_status(struct ctrld *c, bool json, FILE *out)
 			xpan_state_file(c->st), c->cfg.bpffs, c->cfg.serial,
 			ok ? "yes" : "no", attached, present, c->cfg.n_nodes,
 			c->cfg.n_vlans);
+		storage_status_text(c, out);
 		return 0;
 	}
 	jw = jsonw_new(out, false);
@@ -135,6 +176,7 @@ static int do_status(struct ctrld *c, bool json, FILE *out)
 	jsonw_uint_field(jw, "vlans", c->cfg.n_vlans);
 	jsonw_uint_field(jw, "link_events", c->link_events);
 	jsonw_uint_field(jw, "failed_updates", (uint64_t)c->failures);
+	storage_status_json(c, jw);
 	jsonw_end_object(jw);
 	jsonw_destroy(&jw);
 	return 0;
@@ -157,11 +199,11 @@ static void ips_joined(const struct xpan_cfg_node *n, char *buf, size_t len)
 
 static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 {
-	struct table t = { .ncols = 8 };
+	struct table t = { .ncols = 9 };
 	struct jsonw *jw = NULL;
 	static const char *const head[] = { "NAME", "MAC", "PORT", "VLAN",
-					    "IPS", "STATE", "DATAPATH",
-					    "NETNS" };
+					    "IPS", "STORAGE_IP", "STATE",
+					    "DATAPATH", "NETNS" };
 
 	if (json) {
 		jw = jsonw_new(out, false);
@@ -174,13 +216,16 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 		const struct node_rt *rt = &c->rt[i];
 		const char *vlan = c->cfg.vlans[n->vlan].name;
 		char mac[XPAN_MAC_STRLEN], ips[XPAN_CFG_NODE_MAX_IPS * 20];
+		char sip[INET_ADDRSTRLEN] = "";
 		int ifindex;
 		const char *state = node_state(c, i, &ifindex);
 
 		xpan_mac_str(rt->mac.mac, mac, sizeof(mac));
+		if (rt->storage_ip)
+			inet_ntop(AF_INET, &rt->storage_ip, sip, sizeof(sip));
 		if (!json) {
 			const char *row[] = { n->name, mac, n->port, vlan, ips,
-					      state,
+					      sip[0] ? sip : "-", state,
 					      xpan_datapath_name(n->datapath),
 					      n->netns[0] ? n->netns : "-" };
 
@@ -201,6 +246,7 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 			jsonw_string(jw, xpan_cfg_ip_str(&n->ips[j], ip, sizeof(ip)));
 		}
 		jsonw_end_array(jw);
+		jsonw_string_field(jw, "storage_ip", sip);
 		jsonw_string_field(jw, "state", state);
 		jsonw_uint_field(jw, "vlan_id", c->cfg.vlans[n->vlan].id);
 		jsonw_string_field(jw, "datapath", xpan_datapath_name(n->datapath));

@@ -19,6 +19,7 @@
 /* What ctrld knows about one configured node at run time. */
 struct node_rt {
 	struct xpan_assignment mac;	/* held MAC; mac.id is the node_id */
+	uint32_t storage_ip;		/* network byte order, 0 = none */
 	int ifindex;			/* host port, 0 when it is missing */
 	int slot;			/* its xpan_ports slot, -1 when none */
 	char note[320];			/* problems of the last apply, "; "-joined */
@@ -50,6 +51,14 @@ struct ctrld {
 	int failures;			/* updates the last apply could not do */
 	unsigned long link_events;	/* batches of port link events handled */
 	bool check_only;
+	/* The storage network: the portal's MAC, xpan-iod's control socket,
+	 * and a digest of the (node, address) pairs xpan-iod last heard. */
+	struct xpan_assignment storage_mac;
+	char iod_sock[108];
+	uint64_t storage_digest;
+	bool storage_told;
+	int storage_ifindex;		/* dataplane end, 0 when none */
+	char storage_note[256];		/* problem of the last apply, or "" */
 };
 
 /* Learned addresses kept: what the aging pass did. */
@@ -90,6 +99,10 @@ void node_note(struct ctrld *c, size_t i, const char *fmt, ...)
  * still applied. Returns the number of entries changed.
  */
 int reconcile_maps(struct ctrld *c);
+/* Writes key -> val unless the map holds it already: 1 written, 0 same,
+ * -errno. */
+int map_update_if_changed(int fd, const void *key, const void *val,
+			  size_t vsize);
 /* Every key of a map (hash maps: next_key walk). Returns count or -errno. */
 int map_keys(int fd, void *keys, size_t key_size, size_t max);
 /* qsort/bsearch order of struct xpan_binding_key (or a struct starting
@@ -140,9 +153,34 @@ void linkwatch_close(struct ctrld *c);
 bool port_attached(const struct ctrld *c, int ifindex, int datapath);
 
 /* nodenet.c */
+/* A node's storage address and where it leads (network byte order). */
+struct nodenet_storage {
+	uint32_t ip;			/* put on the node's interface as /32 */
+	uint32_t portal;		/* routed through that interface */
+};
 int nodenet_prepare_port(const char *port, char *err, size_t errlen);
+/* sn NULL (or sn->ip 0): no storage address, a stale one is removed. */
 int nodenet_configure(const struct xpan_cfg_node *n, const uint8_t mac[6],
-		      bool want_gro, char *err, size_t errlen);
+		      bool want_gro, const struct nodenet_storage *sn,
+		      char *err, size_t errlen);
+/* An interface of this netns: no IPv6, the MAC (NULL: as it is), up. */
+int nodenet_link_setup(const char *ifname, const uint8_t mac[6], char *err,
+		       size_t errlen);
+/* Legacy ethtool get/set of one feature (ETHTOOL_G*, ETHTOOL_S*). */
+int nodenet_ethtool_feature(const char *ifname, __u32 get, __u32 set,
+			    __u32 want, char *err, size_t errlen);
+
+/* storage_net.c: the storage network's host side and node routes. */
+/* The storage port (veth pair), its address, program; before the maps. */
+void storage_net_links(struct ctrld *c);
+/* xpan_storage_addrs and xpan_storage; after the ports have slots. */
+void storage_net_sync_maps(struct ctrld *c, int *changes);
+/* Tells xpan-iod to re-check its sessions when the addresses changed. */
+void storage_net_notify(struct ctrld *c);
+/* Inside a node's netns: route to the portal from its storage address. */
+int storage_route_to_portal(struct nl_sock *sk, int ifindex,
+			    const struct nodenet_storage *sn, char *err,
+			    size_t errlen);
 
 /* commands.c: run one API request, body into out. 0 ok, -1 with err. */
 int ctrld_command(struct ctrld *c, char *req, FILE *out, char *err,

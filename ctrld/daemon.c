@@ -10,6 +10,13 @@
 #include "ctrld.h"
 #include "log.h"
 #include "macalloc.h"
+#include "storage_addr.h"
+
+/*
+ * The storage port's MAC is a virtual MAC like a node's, held under a
+ * name no node can have ('@' is not allowed in node names).
+ */
+#define STORAGE_MAC_HOLDER "@storage"
 
 struct node_rt *node_rt_alloc(size_t n)
 {
@@ -42,16 +49,19 @@ static int assign_macs(struct ctrld *c, char *err, size_t errlen)
 	const char **names;
 	int released;
 
-	names = calloc(c->cfg.n_nodes + 1, sizeof(*names));
+	size_t n_keep = c->cfg.n_nodes;
+
+	names = calloc(c->cfg.n_nodes + 2, sizeof(*names));
 	if (!names) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < c->cfg.n_nodes; i++)
 		names[i] = c->cfg.nodes[i].name;
+	if (c->cfg.storage.net.enabled)
+		names[n_keep++] = STORAGE_MAC_HOLDER;
 	/* Removed nodes lose their MAC for good; the row stays as history. */
-	released = xpan_mac_release_others(c->st, names, c->cfg.n_nodes, err,
-					   errlen);
+	released = xpan_mac_release_others(c->st, names, n_keep, err, errlen);
 	free(names);
 	if (released < 0)
 		return -1;
@@ -75,6 +85,30 @@ static int assign_macs(struct ctrld *c, char *err, size_t errlen)
 			pr_debug("node %s keeps MAC %s from serial %u\n",
 				 n->name, macs, rt->mac.serial);
 	}
+	memset(&c->storage_mac, 0, sizeof(c->storage_mac));
+	if (c->cfg.storage.net.enabled &&
+	    xpan_mac_assign(c->st, STORAGE_MAC_HOLDER, c->cfg.serial,
+			    &c->storage_mac, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* Every node's storage address, kept in the state db like its MAC. */
+static int assign_storage_ips(struct ctrld *c, char *err, size_t errlen)
+{
+	uint32_t *ips = calloc(c->cfg.n_nodes + 1, sizeof(*ips));
+
+	if (!ips) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (xpan_saddr_sync(c->st, &c->cfg, ips, err, errlen)) {
+		free(ips);
+		return -1;
+	}
+	for (size_t i = 0; i < c->cfg.n_nodes; i++)
+		c->rt[i].storage_ip = ips[i];
+	free(ips);
 	return 0;
 }
 
@@ -101,7 +135,7 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 	int changes;
 
 	c->failures = 0;
-	if (assign_macs(c, err, errlen))
+	if (assign_macs(c, err, errlen) || assign_storage_ips(c, err, errlen))
 		return -1;
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
 		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
@@ -121,6 +155,7 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 		}
 	}
 
+	storage_net_links(c);
 	changes = reconcile_maps(c);
 
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
@@ -133,13 +168,19 @@ int ctrld_apply(struct ctrld *c, char *err, size_t errlen)
 		present++;
 		if (port_attached(c, rt->ifindex, n->datapath))
 			attached++;
+		struct nodenet_storage sn = {
+			.ip = rt->storage_ip,
+			.portal = c->cfg.storage.net.portal_ip,
+		};
+
 		if (!n->netns[0])
 			continue;
-		if (nodenet_configure(n, rt->mac.mac, gro, e, sizeof(e))) {
+		if (nodenet_configure(n, rt->mac.mac, gro, &sn, e, sizeof(e))) {
 			node_note(c, i, "netns %s: %s (retried)", n->netns, e);
 			c->failures++;
 		}
 	}
+	storage_net_notify(c);
 	pr_info("applied %s: serial %u, %zu vlans, %zu nodes, %zu/%zu ports attached, %d map entries changed%s\n",
 		c->cfg_path, c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes,
 		attached, present, changes,

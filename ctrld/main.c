@@ -34,10 +34,13 @@
 /* Aging runs every learn_timeout/4, within these bounds. */
 #define AGE_MIN_MS 250
 #define AGE_MAX_MS 30000
+/* xpan-iod's default control socket (iodaemon/ctl.h). */
+#define IOD_SOCKET_DEFAULT "/run/xpan/iod.sock"
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "socket", required_argument, NULL, 's' },
+	{ "iod-socket", required_argument, NULL, 'I' },
 	{ "check", no_argument, NULL, 'C' },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -48,6 +51,8 @@ static const struct option long_opts[] = {
 static const char *const opt_help[] = {
 	"-c, --config FILE   config file (YAML, see docs/config.md); required",
 	"-s, --socket PATH   API socket (default " XPAN_DEFAULT_SOCKET ")",
+	"    --iod-socket PATH  xpan-iod's control socket, told when storage addresses change",
+	"                    (default " IOD_SOCKET_DEFAULT "; '' for none)",
 	"    --check         validate the config (syntax and this host), print problems, exit",
 	"-f, --foreground    accepted for compatibility: ctrld always runs in the foreground",
 	"-v, --verbose       debug logging (map changes, API requests, libbpf)",
@@ -58,7 +63,7 @@ static const char *const opt_help[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: xpan-ctrld -c FILE [--socket PATH] [-v] [--check]\n"
+		"Usage: xpan-ctrld -c FILE [--socket PATH] [--iod-socket PATH] [-v] [--check]\n"
 		"\n"
 		"The xpan control daemon: assigns virtual MACs (kept in <state>/xpan.db),\n"
 		"loads the dataplane when it is not loaded, reconciles its maps with the\n"
@@ -318,6 +323,7 @@ int main(int argc, char **argv)
 	struct ctrld c = { .lock_fd = -1, .pin_lock_fd = -1, .listen_fd = -1,
 			   .sig_fd = -1 };
 	const char *cfg = NULL, *sock = XPAN_DEFAULT_SOCKET;
+	const char *iod_sock = IOD_SOCKET_DEFAULT;
 	int verbose = 0, opt, ret;
 
 	xpan_log_set_prog("xpan-ctrld");
@@ -328,6 +334,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			sock = optarg;
+			break;
+		case 'I':
+			iod_sock = optarg;
 			break;
 		case 'C':
 			c.check_only = true;
@@ -356,12 +365,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strlen(cfg) >= sizeof(c.cfg_path) ||
-	    strlen(sock) >= sizeof(c.sock_path)) {
+	    strlen(sock) >= sizeof(c.sock_path) ||
+	    strlen(iod_sock) >= sizeof(c.iod_sock)) {
 		fprintf(stderr, "xpan-ctrld: config or socket path too long\n");
 		return EXIT_USAGE;
 	}
 	strcpy(c.cfg_path, cfg);
 	strcpy(c.sock_path, sock);
+	strcpy(c.iod_sock, iod_sock);
 	xpan_log_set_level(verbose ? XPAN_LOG_DEBUG : XPAN_LOG_INFO);
 	xpan_log_hook_libbpf();
 	/* Log lines must reach a file promptly when stderr is redirected. */

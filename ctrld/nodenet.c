@@ -143,6 +143,8 @@ out_put:
 struct addr_walk {
 	int ifindex;
 	const struct xpan_cfg_node *node;
+	uint32_t storage_ip;		/* /32, 0 = none */
+	bool storage_present;
 	bool present[XPAN_CFG_NODE_MAX_IPS];
 	struct rtnl_addr *stale[64];
 	int n_stale;
@@ -161,6 +163,11 @@ static void addr_visit(struct nl_object *obj, void *arg)
 	local = rtnl_addr_get_local(a);
 	if (!local || nl_addr_get_len(local) != 4)
 		return;
+	if (w->storage_ip && rtnl_addr_get_prefixlen(a) == 32 &&
+	    memcmp(nl_addr_get_binary_addr(local), &w->storage_ip, 4) == 0) {
+		w->storage_present = true;
+		wanted = true;
+	}
 	for (size_t i = 0; i < w->node->n_ips; i++) {
 		const struct xpan_cfg_ip *ip = &w->node->ips[i];
 
@@ -208,9 +215,12 @@ out_put:
 }
 
 static int sync_addrs(struct nl_sock *sk, int ifindex,
-		      const struct xpan_cfg_node *n, char *err, size_t errlen)
+		      const struct xpan_cfg_node *n,
+		      const struct nodenet_storage *sn, char *err,
+		      size_t errlen)
 {
-	struct addr_walk w = { .ifindex = ifindex, .node = n };
+	struct addr_walk w = { .ifindex = ifindex, .node = n,
+			       .storage_ip = sn ? sn->ip : 0 };
 	struct nl_cache *cache;
 	int ret;
 
@@ -250,6 +260,26 @@ static int sync_addrs(struct nl_sock *sk, int ifindex,
 		pr_info("node %s: added %s on %s\n", n->name,
 			xpan_cfg_ip_str(&n->ips[i], buf, sizeof(buf)),
 			n->ifname);
+	}
+	if (w.storage_ip) {
+		struct xpan_cfg_ip sip = { .addr = w.storage_ip, .prefix = 32 };
+		char buf[32];
+
+		xpan_cfg_ip_str(&sip, buf, sizeof(buf));
+		if (!w.storage_present) {
+			ret = add_addr(sk, ifindex, &sip);
+			if (ret) {
+				snprintf(err, errlen,
+					 "adding storage address %s: %s", buf,
+					 nl_geterror(ret));
+				return -1;
+			}
+			pr_info("node %s: added storage address %s on %s\n",
+				n->name, buf, n->ifname);
+		}
+		/* After the address: the route names it as its source. */
+		if (storage_route_to_portal(sk, ifindex, sn, err, errlen))
+			return -1;
 	}
 	return 0;
 }
@@ -436,7 +466,7 @@ out_put:
 }
 
 /* Legacy ethtool get/set of one feature; changes it only when needed. */
-static int ethtool_feature(const char *ifname, __u32 get, __u32 set,
+int nodenet_ethtool_feature(const char *ifname, __u32 get, __u32 set,
 			   __u32 want, char *err, size_t errlen)
 {
 	struct ethtool_value ev = { .cmd = get };
@@ -465,7 +495,8 @@ out_close:
 }
 
 static int configure_inside(const struct xpan_cfg_node *n,
-			    const uint8_t mac[6], bool want_gro, char *err,
+			    const uint8_t mac[6], bool want_gro,
+			    const struct nodenet_storage *sn, char *err,
 			    size_t errlen)
 {
 	struct rtnl_link *link = NULL;
@@ -501,7 +532,7 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	}
 	/* The XDP path loses the sender's CHECKSUM_PARTIAL: sum in the node. */
 	if (n->datapath == XPAN_DP_XDP &&
-	    ethtool_feature(n->ifname, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, 0,
+	    nodenet_ethtool_feature(n->ifname, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, 0,
 			    err, errlen))
 		goto out_put;
 	/* Fresh state: the MAC change may have taken the link down. */
@@ -521,10 +552,10 @@ static int configure_inside(const struct xpan_cfg_node *n,
 	 * 6.18 with a port created after the node's netns): only once up.
 	 */
 	if (want_gro &&
-	    ethtool_feature(n->ifname, ETHTOOL_GGRO, ETHTOOL_SGRO, 1, err,
+	    nodenet_ethtool_feature(n->ifname, ETHTOOL_GGRO, ETHTOOL_SGRO, 1, err,
 			    errlen))
 		goto out_put;
-	if (sync_addrs(sk, ifindex, n, err, errlen))
+	if (sync_addrs(sk, ifindex, n, sn, err, errlen))
 		goto out_put;
 	if (ipv6 && sync_ll(sk, n, ifindex, mac, err, errlen))
 		goto out_put;
@@ -538,13 +569,14 @@ out_free:
 }
 
 int nodenet_configure(const struct xpan_cfg_node *n, const uint8_t mac[6],
-		      bool want_gro, char *err, size_t errlen)
+		      bool want_gro, const struct nodenet_storage *sn,
+		      char *err, size_t errlen)
 {
 	int saved, ret;
 
 	if (enter_netns(n->netns, &saved, err, errlen))
 		return -1;
-	ret = configure_inside(n, mac, want_gro, err, errlen);
+	ret = configure_inside(n, mac, want_gro, sn, err, errlen);
 	leave_netns(saved);
 	return ret;
 }
@@ -566,6 +598,50 @@ static void disable_ipv6(const char *port)
 	if (write(fd, "1", 1) != 1)
 		pr_warn("cannot write %s: %s\n", path, strerror(errno));
 	close(fd);
+}
+
+int nodenet_link_setup(const char *ifname, const uint8_t mac[6], char *err,
+		       size_t errlen)
+{
+	struct rtnl_link *link;
+	struct nl_sock *sk;
+	int rc;
+
+	disable_ipv6(ifname);
+	sk = nl_open(err, errlen);
+	if (!sk)
+		return -1;
+	rc = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", ifname, nl_geterror(rc));
+		nl_socket_free(sk);
+		return -1;
+	}
+	if (mac && !link_has_mac(link, mac)) {
+		rc = link_set_mac(sk, link, mac);
+		if (rc) {
+			snprintf(err, errlen, "setting the MAC of %s: %s",
+				 ifname, nl_geterror(rc));
+			goto out;
+		}
+		rtnl_link_put(link);
+		rc = rtnl_link_get_kernel(sk, 0, ifname, &link);
+		if (rc) {
+			snprintf(err, errlen, "%s: %s", ifname, nl_geterror(rc));
+			nl_socket_free(sk);
+			return -1;
+		}
+	}
+	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
+		rc = link_set_up(sk, link, true);
+		if (rc)
+			snprintf(err, errlen, "bringing %s up: %s", ifname,
+				 nl_geterror(rc));
+	}
+out:
+	rtnl_link_put(link);
+	nl_socket_free(sk);
+	return rc ? -1 : 0;
 }
 
 int nodenet_prepare_port(const char *port, char *err, size_t errlen)

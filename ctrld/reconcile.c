@@ -60,8 +60,8 @@ int map_keys(int fd, void *keys, size_t key_size, size_t max)
 	return (int)n;
 }
 
-static int update_if_changed(int fd, const void *key, const void *val,
-			     size_t vsize)
+int map_update_if_changed(int fd, const void *key, const void *val,
+			  size_t vsize)
 {
 	char cur[sizeof(struct xpan_vlan)];
 
@@ -142,10 +142,13 @@ static int slots_read(int ports_fd, struct slot_table *t)
 	return n < 0 ? n : 0;
 }
 
-/* Lowest free slot, marked used, or -ENOSPC when all are taken. */
+/*
+ * Lowest free slot, marked used, or -ENOSPC when all are taken. The last
+ * slot counts the storage port's frames (XPAN_STORAGE_SLOT).
+ */
 static int slot_alloc(struct slot_table *t)
 {
-	for (__u32 s = 0; s < XPAN_MAX_PORTS; s++) {
+	for (__u32 s = 0; s < XPAN_STORAGE_SLOT; s++) {
 		if (!t->used[s]) {
 			t->used[s] = true;
 			return (int)s;
@@ -168,7 +171,7 @@ static int port_slot(const struct xpan_dp_maps *m, __u32 ifindex,
 
 	*fresh = false;
 	if (!bpf_map_lookup_elem(m->ports, &ifindex, &cur) &&
-	    cur.slot < XPAN_MAX_PORTS && !claimed[cur.slot]) {
+	    cur.slot < XPAN_STORAGE_SLOT && !claimed[cur.slot]) {
 		claimed[cur.slot] = true;
 		return (int)cur.slot;
 	}
@@ -226,7 +229,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	slot = port_slot(m, ifindex, slots, claimed, &fresh);
 	if (slot == -ENOSPC) {
 		node_note(c, i, "no free port slot: all %d are in use by other ports; remove nodes first",
-			  XPAN_MAX_PORTS);
+			  XPAN_STORAGE_SLOT);
 		c->failures++;
 		return;
 	}
@@ -237,7 +240,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 		return;
 	}
 	fill_guard(c, i, &g);
-	ret = update_if_changed(m->guard, &slot, &g, sizeof(g));
+	ret = map_update_if_changed(m->guard, &slot, &g, sizeof(g));
 	if (ret < 0) {
 		node_note(c, i, "cannot write its limits to %s[%d]: %s; port %s not updated (retried)",
 			  XPAN_MAP_GUARD, slot, strerror(-ret), n->port);
@@ -247,7 +250,7 @@ static void sync_port(struct ctrld *c, const struct xpan_dp_maps *m, size_t i,
 	*changes += ret;
 	fill_port(c, i, &p);
 	p.slot = (__u32)slot;
-	ret = update_if_changed(m->ports, &ifindex, &p, sizeof(p));
+	ret = map_update_if_changed(m->ports, &ifindex, &p, sizeof(p));
 	if (ret < 0) {
 		node_note(c, i, "cannot write port %s to %s: %s (retried)",
 			  n->port, XPAN_MAP_PORTS, strerror(-ret));
@@ -314,7 +317,7 @@ static void sync_macs(struct ctrld *c, const struct xpan_dp_maps *m,
 		memcpy(k.mac, c->rt[i].mac.mac, XPAN_ETH_ALEN);
 		f.ifindex = c->rt[i].ifindex;
 		f.vlan = c->cfg.vlans[c->cfg.nodes[i].vlan].id;
-		ret = update_if_changed(m->macs, &k, &f, sizeof(f));
+		ret = map_update_if_changed(m->macs, &k, &f, sizeof(f));
 		if (ret < 0) {
 			node_note(c, i, "cannot add its MAC to %s: %s (retried)",
 				  XPAN_MAP_MACS, strerror(-ret));
@@ -377,7 +380,7 @@ static int sync_bindings(struct ctrld *c, const struct xpan_dp_maps *m,
 	for (size_t i = 0; i < nw; i++) {
 		char ip[32];
 
-		ret = update_if_changed(m->bindings, &w[i].key, &w[i].val,
+		ret = map_update_if_changed(m->bindings, &w[i].key, &w[i].val,
 					sizeof(w[i].val));
 		if (ret < 0) {
 			inet_ntop(AF_INET, &w[i].key.ip4, ip, sizeof(ip));
@@ -428,7 +431,7 @@ static void sync_vlans(struct ctrld *c, const struct xpan_dp_maps *m,
 			if (c->cfg.nodes[i].vlan == v && c->rt[i].ifindex &&
 			    val.count < XPAN_VLAN_MAX_MEMBERS)
 				val.ifindex[val.count++] = c->rt[i].ifindex;
-		ret = update_if_changed(m->vlans, &id, &val, sizeof(val));
+		ret = map_update_if_changed(m->vlans, &id, &val, sizeof(val));
 		if (ret >= 0) {
 			*changes += ret;
 			continue;
@@ -519,6 +522,9 @@ int reconcile_maps(struct ctrld *c)
 	sync_vlans(c, m, &changes);
 	if (!ret)
 		ret = sync_ports(c, m, &changes);
+	/* Storage entries name port slots: after the ports have theirs. */
+	if (!ret)
+		storage_net_sync_maps(c, &changes);
 	if (!ret)
 		ret = prune(c, m, &changes);
 	if (ret) {

@@ -57,6 +57,13 @@ static int write_all(int fd, const char *p, size_t len)
 int xpan_api_call(const char *sock_path, const char *req, FILE *out,
 		  char *err, size_t errlen)
 {
+	return xpan_api_call_ms(sock_path, req, out, err, errlen,
+				API_CLIENT_TIMEOUT_S * 1000);
+}
+
+int xpan_api_call_ms(const char *sock_path, const char *req, FILE *out,
+		     char *err, size_t errlen, int timeout_ms)
+{
 	char status[API_MAX_STATUS];
 	size_t have = 0;
 	struct sockaddr_un sa;
@@ -71,7 +78,7 @@ int xpan_api_call(const char *sock_path, const char *req, FILE *out,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	set_timeouts(fd, API_CLIENT_TIMEOUT_S * 1000);
+	set_timeouts(fd, timeout_ms);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		ret = -errno;
 		goto out_close;

@@ -31,6 +31,10 @@
  */
 int xpan_api_call(const char *sock_path, const char *req, FILE *out,
 		  char *err, size_t errlen);
+/* The same, waiting at most timeout_ms per send and per read (a daemon
+ * calling another one must not hang on it). */
+int xpan_api_call_ms(const char *sock_path, const char *req, FILE *out,
+		     char *err, size_t errlen, int timeout_ms);
 
 /*
  * Server side, shared by xpan-ctrld and xpan-iod. A server polls the
