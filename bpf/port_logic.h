@@ -2,20 +2,23 @@
 /*
  * Forwarding logic of a node port, written once over ctx.h and compiled by
  * port_tc.bpf.c and port_xdp.bpf.c. Every frame comes from the node behind
- * the port: check the port, the source MAC and the source IP, answer or
- * flood ARP, flood broadcasts and multicasts inside the VLAN (within the
- * port's storm limit), redirect unicast to the destination port. Every
- * drop is counted by reason.
+ * the port: check the port and the source MAC, hand storage-network
+ * frames to storage.h, check the source IP, answer or flood ARP, flood
+ * broadcasts and multicasts inside the VLAN (within the port's storm
+ * limit), redirect unicast to the destination port. Every drop is counted
+ * by reason.
  */
 #ifndef XPAN_PORT_LOGIC_H
 #define XPAN_PORT_LOGIC_H
 
 #include "ctx.h"
 #include "parse.h"
+#include "arp.h"
 #include "counters.h"
 #include "port_state.h"
 #include "source_guard.h"
 #include "storm.h"
+#include "storage.h"
 
 /* First byte of the internal (xpan virtual) MAC format 02:SS:SS:CC:CC:CC. */
 #define XPAN_MAC_INTERNAL_BYTE0	0x02
@@ -39,21 +42,6 @@ static __always_inline int port_flood(struct xpan_ctx *ctx,
 	stats_inc(ps->st, XPAN_CNT_FLOODED);
 	stats_drops(ps->st, XPAN_DROP_REDIRECT, failed);
 	return verdict;
-}
-
-/* Turn the request into the reply in place; the caller sends it back. */
-static __always_inline void arp_make_reply(struct ethhdr *eth,
-					   struct arp_eth_ip4 *arp,
-					   const __u8 *bound_mac,
-					   __be32 spa, __be32 tpa)
-{
-	mac_copy(eth->h_dest, eth->h_source);
-	mac_copy(eth->h_source, bound_mac);
-	arp->op = bpf_htons(ARPOP_REPLY_);
-	mac_copy(arp->tha, arp->sha);
-	mac_copy(arp->sha, bound_mac);
-	ip4_store(arp->spa, tpa);
-	ip4_store(arp->tpa, spa);
 }
 
 /* MAC bound to (VLAN, ip): configured first, then learned; NULL if none. */
@@ -149,6 +137,7 @@ static __always_inline int port_ip(struct xpan_ctx *ctx,
 static __always_inline int port_in(struct xpan_ctx *ctx)
 {
 	__u32 ingress = ctx_ingress_ifindex(ctx), to = 0;
+	const struct xpan_storage_net *sn;
 	struct port_state ps;
 	struct arp_eth_ip4 *arp;
 	struct hdr_cursor cur;
@@ -188,6 +177,9 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 	if (proto == bpf_htons(ETH_P_IP)) {
 		if (parse_iphdr(&cur, end, &iph) < 0)
 			return port_drop(&ps, XPAN_DROP_MALFORMED);
+		sn = storage_net();
+		if (sn && storage_ip4_is(sn, eth, iph))
+			return storage_node_ip4(ctx, &ps, sn, eth, iph);
 		if (!group && !(to = unicast_dst(eth, &ps)))
 			return CTX_DROP;
 		r = ip4_src_check(&ps, iph->saddr);
@@ -206,6 +198,12 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 			return port_drop(&ps, XPAN_DROP_ARP_SPOOF);
 		spa = ip4_load(arp->spa);
 		tpa = ip4_load(arp->tpa);
+		/* Before the source guard: a storage address must never be
+		 * learned as a VLAN address. */
+		sn = storage_net();
+		if (sn && storage_arp_is(sn, spa, tpa))
+			return storage_node_arp(ctx, &ps, sn, eth, arp, spa,
+						tpa);
 		/* Before anything is answered or flooded: a forged sender
 		 * would poison the neighbours' caches. */
 		r = ip4_src_check(&ps, spa);

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The port program built for TC (clsact ingress of a node's host-side port). */
+/*
+ * The TC programs: the port program (clsact ingress of a node's host-side
+ * port) and the storage program (clsact ingress of the dataplane end of
+ * the storage veth). One object, so both share one load and one set of
+ * map references, and an upgrade that reloads the TC build brings both.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -11,6 +16,12 @@ SEC("tc")
 int xpan_port_in(struct __sk_buff *skb)
 {
 	return port_in(skb);
+}
+
+SEC("tc")
+int xpan_storage_in(struct __sk_buff *skb)
+{
+	return storage_in(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

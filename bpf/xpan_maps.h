@@ -112,4 +112,26 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xpan_counters SEC(".maps");
 
+/*
+ * The storage network (xpan_shared.h): one entry, key 0, ctrld's. Read
+ * by the port programs on every IPv4 and ARP frame (an inlined array
+ * lookup) and by xpan_storage_in.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpan_storage_net);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpan_storage SEC(".maps");
+
+/* Nodes' storage addresses -> MAC and port; ctrld's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XPAN_MAX_PORTS);
+	__type(key, __be32);
+	__type(value, struct xpan_storage_addr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xpan_storage_addrs SEC(".maps");
+
 #endif /* XPAN_MAPS_H */

@@ -49,6 +49,8 @@ static const struct pin_map pin_maps[] = {
 	{ XPAN_MAP_GUARD, offsetof(struct xpan_dp_maps, guard) },
 	{ XPAN_MAP_PORT_RT, offsetof(struct xpan_dp_maps, port_rt) },
 	{ XPAN_MAP_COUNTERS, offsetof(struct xpan_dp_maps, counters) },
+	{ XPAN_MAP_STORAGE, offsetof(struct xpan_dp_maps, storage) },
+	{ XPAN_MAP_STORAGE_ADDRS, offsetof(struct xpan_dp_maps, storage_addrs) },
 };
 #define N_PIN_MAPS (sizeof(pin_maps) / sizeof(pin_maps[0]))
 
@@ -162,6 +164,7 @@ void dp_close_fds(struct xpan_dp *dp)
 	close_fd(&dp->prog_tc);
 	close_fd(&dp->prog_xdp);
 	close_fd(&dp->prog_egress);
+	close_fd(&dp->prog_storage);
 }
 
 static struct xpan_dp *dp_alloc(const char *bpffs)
@@ -173,7 +176,7 @@ static struct xpan_dp *dp_alloc(const char *bpffs)
 	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", bpffs);
 	for (size_t i = 0; i < N_PIN_MAPS; i++)
 		*map_fd_slot(&dp->maps, i) = -1;
-	dp->prog_tc = dp->prog_xdp = dp->prog_egress = -1;
+	dp->prog_tc = dp->prog_xdp = dp->prog_egress = dp->prog_storage = -1;
 	return dp;
 }
 
@@ -190,6 +193,7 @@ int dp_open_pins(struct xpan_dp *dp, int *missing_maps)
 		{ PIN_PROG_TC, &dp->prog_tc },
 		{ PIN_PROG_XDP, &dp->prog_xdp },
 		{ PIN_PROG_EGRESS, &dp->prog_egress },
+		{ PIN_PROG_STORAGE, &dp->prog_storage },
 	};
 	int missing = 0, fd;
 
@@ -333,7 +337,7 @@ static int load_tc(const char *bpffs)
 	skel = xpan_port_tc__open_opts(&opts);
 	if (!skel) {
 		err = -errno;
-		pr_warn("cannot open the TC port program: %s\n", strerror(-err));
+		pr_warn("cannot open the TC programs: %s\n", strerror(-err));
 		return err;
 	}
 	err = reuse_pinned_maps(skel->obj, bpffs);
@@ -341,12 +345,17 @@ static int load_tc(const char *bpffs)
 		goto out_destroy;
 	err = xpan_port_tc__load(skel);
 	if (err) {
-		pr_warn("cannot load the TC port program (maps under %s): %s%s\n",
+		pr_warn("cannot load the TC programs (maps under %s): %s%s\n",
 			bpffs, strerror(-err), load_hint(err));
 		goto out_destroy;
 	}
-	err = pin_replace(bpf_program__fd(skel->progs.xpan_port_in), bpffs,
-			  PIN_PROG_TC);
+	/* The storage program first: a pinned prog_port_tc of this build
+	 * implies prog_storage_tc is there too. */
+	err = pin_replace(bpf_program__fd(skel->progs.xpan_storage_in), bpffs,
+			  PIN_PROG_STORAGE);
+	if (!err)
+		err = pin_replace(bpf_program__fd(skel->progs.xpan_port_in),
+				  bpffs, PIN_PROG_TC);
 out_destroy:
 	xpan_port_tc__destroy(skel);
 	return err;
@@ -394,8 +403,9 @@ int dp_create(struct xpan_dp *dp, int missing_maps)
 {
 	int err;
 
-	if (missing_maps || dp->prog_tc < 0) {
-		pr_info("loading %s/%s\n", dp->bpffs, PIN_PROG_TC);
+	if (missing_maps || dp->prog_tc < 0 || dp->prog_storage < 0) {
+		pr_info("loading %s/%s and %s\n", dp->bpffs, PIN_PROG_TC,
+			PIN_PROG_STORAGE);
 		err = load_tc(dp->bpffs);
 		if (err)
 			return err;
@@ -408,6 +418,14 @@ int dp_create(struct xpan_dp *dp, int missing_maps)
 			return err;
 	}
 	return 0;
+}
+
+/* Whether the missing pins are exactly those the storage network added. */
+static bool only_storage_missing(const struct xpan_dp *dp, int missing)
+{
+	return missing == (dp->maps.storage < 0) +
+			  (dp->maps.storage_addrs < 0) +
+			  (dp->prog_storage < 0);
 }
 
 /* Serialises loaders (xpan and xpan-ctrld starting together). */
@@ -443,8 +461,10 @@ int xpan_dp_open(const char *bpffs, bool create, struct xpan_dp **out)
 	if (missing == 0 && !dp_old_layout(dp))
 		goto done;
 	if (!create) {
-		if (missing == 0)
-			goto done;	/* complete; the next load migrates */
+		/* Complete, or pins of a build before the storage network:
+		 * usable as they are; the next load upgrades them. */
+		if (missing == 0 || only_storage_missing(dp, missing))
+			goto done;
 		err = -ENOENT;
 		goto out_free;
 	}
@@ -573,8 +593,9 @@ static int unlink_pins(const char *bpffs)
 int xpan_dp_unload_all(const char *bpffs, bool all)
 {
 	struct if_nameindex *ifs, *i;
-	int ports_fd, flood_fd, err = 0, e;
-	__u32 key, next, *prev = NULL, map_id;
+	int ports_fd, flood_fd, storage_fd, err = 0, e;
+	__u32 key, next, *prev = NULL, map_id, counters_id = 0;
+	struct xpan_storage_net sn;
 
 	ports_fd = get_pinned(bpffs, XPAN_MAP_PORTS);
 	if (ports_fd == -EPERM || ports_fd == -EACCES) {
@@ -583,6 +604,27 @@ int xpan_dp_unload_all(const char *bpffs, bool all)
 	}
 	flood_fd = get_pinned(bpffs, XPAN_MAP_FLOOD);
 	map_id = all ? 0 : xpan_dp_map_id(ports_fd);
+	/* xpan_storage_in uses no xpan_ports: its instance is told by the
+	 * xpan_counters it shares with the port programs. */
+	if (!all) {
+		int fd = get_pinned(bpffs, XPAN_MAP_COUNTERS);
+
+		counters_id = xpan_dp_map_id(fd);
+		close_fd(&fd);
+	}
+
+	/* The storage port named in xpan_storage (the scan below finds it
+	 * too, when it runs). */
+	storage_fd = get_pinned(bpffs, XPAN_MAP_STORAGE);
+	key = 0;
+	if (storage_fd >= 0 && !bpf_map_lookup_elem(storage_fd, &key, &sn) &&
+	    sn.ifindex && if_indextoname(sn.ifindex, (char[IF_NAMESIZE]){}) &&
+	    (counters_id || all)) {
+		e = detach_storage((int)sn.ifindex, counters_id);
+		if (e && !err)
+			err = e;
+	}
+	close_fd(&storage_fd);
 
 	/* The map's ports, then every interface of this netns: a port that
 	 * lost its map entry (ctrld stopped mid-change) is still found. */
@@ -603,6 +645,11 @@ int xpan_dp_unload_all(const char *bpffs, bool all)
 	if (ifs) {
 		for (i = ifs; i->if_index; i++) {
 			e = detach_port(flood_fd, i->if_index, map_id);
+			if (e && !err)
+				err = e;
+			if (!counters_id && !all)
+				continue;
+			e = detach_storage(i->if_index, counters_id);
 			if (e && !err)
 				err = e;
 		}

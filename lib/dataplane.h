@@ -8,6 +8,7 @@
  *   <bpffs>/prog_port_tc      the TC build of xpan_port_in
  *   <bpffs>/prog_port_xdp     the XDP build of xpan_port_in
  *   <bpffs>/prog_flood_egress the devmap egress filter for XDP flooding
+ *   <bpffs>/prog_storage_tc   xpan_storage_in, for the storage veth
  * Loading again with existing pins reuses them (programs and maps), so a
  * restarted daemon never rebuilds the dataplane from empty.
  */
@@ -37,6 +38,8 @@ struct xpan_dp_maps {
 	int guard;		/* xpan_port_guard */
 	int port_rt;		/* xpan_port_rt (BPF_F_MMAPABLE) */
 	int counters;		/* xpan_counters */
+	int storage;		/* xpan_storage (array of 1, key 0) */
+	int storage_addrs;	/* xpan_storage_addrs */
 };
 
 /*
@@ -71,6 +74,19 @@ int xpan_dp_attach(struct xpan_dp *dp, int ifindex, int datapath);
 bool xpan_dp_in_flood(const struct xpan_dp *dp, int ifindex);
 /* Remove xpan programs from a port (both hooks) and its xpan_flood entry. */
 int xpan_dp_detach(struct xpan_dp *dp, int ifindex);
+
+/*
+ * Attach xpan_storage_in at TC ingress of the dataplane end of the
+ * storage veth (the end that does not hold portal_ip), replacing an older
+ * xpan program there (either build's storage or port program). Idempotent.
+ * The program forwards only once xpan_storage names this ifindex and is
+ * enabled. 0 or -errno.
+ */
+int xpan_dp_attach_storage(struct xpan_dp *dp, int ifindex);
+/* Remove this instance's xpan_storage_in from ifindex; 0 when none. */
+int xpan_dp_detach_storage(struct xpan_dp *dp, int ifindex);
+/* Whether this instance's current xpan_storage_in runs on ifindex. */
+bool xpan_dp_storage_attached(const struct xpan_dp *dp, int ifindex);
 
 /* What is attached on a port. */
 struct xpan_dp_port_state {

@@ -58,7 +58,7 @@ bool prog_uses_map(int fd, __u32 map_id)
  * (no CAP_BPF): callers must not take that for "not ours", or an
  * unprivileged unload would report success.
  */
-int prog_id_is_ours(__u32 id, __u32 map_id)
+static int prog_id_named(__u32 id, const char *name, __u32 map_id)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -70,10 +70,24 @@ int prog_id_is_ours(__u32 id, __u32 map_id)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    !strcmp(info.name, PORT_PROG_NAME))
+	    !strcmp(info.name, name))
 		ours = !map_id || prog_uses_map(fd, map_id);
 	close(fd);
 	return ours;
+}
+
+int prog_id_is_ours(__u32 id, __u32 map_id)
+{
+	return prog_id_named(id, PORT_PROG_NAME, map_id);
+}
+
+/*
+ * xpan_storage_in uses no xpan_ports; map_id is then the instance's
+ * xpan_counters, which every program of the instance shares.
+ */
+int prog_id_is_storage(__u32 id, __u32 map_id)
+{
+	return prog_id_named(id, STORAGE_PROG_NAME, map_id);
 }
 
 __u64 xpan_dp_now_ns(void)
@@ -189,7 +203,9 @@ out_free:
 	nl_socket_free(sk);
 }
 
-static int tc_detach(int ifindex, __u32 map_id)
+/* Detaches the program at our TC handle when is_ours(id, map_id) says so. */
+static int tc_detach_if(int ifindex, __u32 map_id,
+			int (*is_ours)(__u32 id, __u32 map_id))
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -200,14 +216,14 @@ static int tc_detach(int ifindex, __u32 map_id)
 
 	if (!id)
 		return 0;
-	ours = prog_id_is_ours(id, map_id);
+	ours = is_ours(id, map_id);
 	if (ours < 0) {
 		pr_warn("ifindex %d: cannot inspect TC program %u: %s\n",
 			ifindex, id, strerror(-ours));
 		return ours;
 	}
 	if (!ours) {
-		pr_debug("ifindex %d: TC filter %#x prio %#x holds a program of another dataplane; left alone\n",
+		pr_debug("ifindex %d: TC filter %#x prio %#x holds another program; left alone\n",
 			 ifindex, XPAN_TC_HANDLE, XPAN_TC_PRIO);
 		return 0;
 	}
@@ -219,6 +235,16 @@ static int tc_detach(int ifindex, __u32 map_id)
 	}
 	tc_remove_qdisc_if_empty(ifindex);
 	return 0;
+}
+
+static int tc_detach(int ifindex, __u32 map_id)
+{
+	return tc_detach_if(ifindex, map_id, prog_id_is_ours);
+}
+
+int detach_storage(int ifindex, __u32 map_id)
+{
+	return tc_detach_if(ifindex, map_id, prog_id_is_storage);
 }
 
 /* ---- XDP ---- */
@@ -553,4 +579,39 @@ int xpan_dp_query_owned(int ifindex, __u32 ports_map_id,
 int xpan_dp_query(int ifindex, struct xpan_dp_port_state *st)
 {
 	return xpan_dp_query_owned(ifindex, 0, st);
+}
+
+/* ---- the storage port ---- */
+
+int xpan_dp_attach_storage(struct xpan_dp *dp, int ifindex)
+{
+	int err;
+
+	if (dp->prog_storage < 0) {
+		pr_warn("%s/%s is not pinned - run 'xpan load' (or restart xpan-ctrld) to load this xpan's programs\n",
+			dp->bpffs, PIN_PROG_STORAGE);
+		return -ENOENT;
+	}
+	/* Same handle and priority as a port: an older xpan_storage_in (or
+	 * a port program) there is swapped in place. */
+	if (tc_query_id(ifindex) != prog_fd_id(dp->prog_storage)) {
+		err = tc_attach(ifindex, dp->prog_storage);
+		if (err)
+			return err;
+	}
+	/* A port program on the other hook would forward the host's frames
+	 * as a node's. */
+	return xdp_detach(ifindex, 0);
+}
+
+int xpan_dp_detach_storage(struct xpan_dp *dp, int ifindex)
+{
+	return detach_storage(ifindex, xpan_dp_map_id(dp->maps.counters));
+}
+
+bool xpan_dp_storage_attached(const struct xpan_dp *dp, int ifindex)
+{
+	__u32 id = tc_query_id(ifindex);
+
+	return id && id == prog_fd_id(dp->prog_storage);
 }

@@ -19,9 +19,12 @@
 #define PIN_PROG_TC	"prog_port_tc"
 #define PIN_PROG_XDP	"prog_port_xdp"
 #define PIN_PROG_EGRESS	"prog_flood_egress"
+#define PIN_PROG_STORAGE "prog_storage_tc"
 
 /* The name every build of the port program carries (bpf_prog_info.name). */
 #define PORT_PROG_NAME	"xpan_port_in"
+/* And of the storage port's program. */
+#define STORAGE_PROG_NAME "xpan_storage_in"
 
 /*
  * One fixed TC filter slot per port, so attaching again replaces our own
@@ -37,6 +40,7 @@ struct xpan_dp {
 	int prog_tc;
 	int prog_xdp;
 	int prog_egress;
+	int prog_storage;
 	struct xpan_port_rt *port_rt;	/* mmap of maps.port_rt, or NULL */
 	size_t port_rt_len;
 };
@@ -58,6 +62,11 @@ int dp_open_pins(struct xpan_dp *dp, int *missing_maps);
 int dp_create(struct xpan_dp *dp, int missing_maps);
 
 int prog_id_is_ours(__u32 id, __u32 map_id);
+/* The same for xpan_storage_in. */
+int prog_id_is_storage(__u32 id, __u32 map_id);
+/* Detach this instance's xpan_storage_in (map_id: its xpan_ports; 0 =
+ * any) from ifindex. 0 or -errno. */
+int detach_storage(int ifindex, __u32 map_id);
 /* Whether the program behind fd uses the map with id map_id (not 0). */
 bool prog_uses_map(int fd, __u32 map_id);
 __u32 prog_fd_id(int fd);
@@ -71,9 +80,10 @@ int detach_port(int flood_fd, int ifindex, __u32 map_id);
 void rmdir_libxdp_state(void);
 
 /*
- * Whether the pins under dp->bpffs are a dataplane of the first layout
+ * Whether the pins under dp->bpffs are a dataplane of an older layout
  * (xpan_port_stats pinned, or a pinned program that does not use the
- * pinned xpan_counters). dp holds the pins that exist.
+ * pinned xpan_counters, or a port program that does not use the pinned
+ * xpan_storage). dp holds the pins that exist.
  */
 bool dp_old_layout(const struct xpan_dp *dp);
 /*

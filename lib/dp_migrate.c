@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Upgrade of a pinned dataplane of the first layout (counters in
- * xpan_port_stats, learned bindings in xpan_bindings) to the current one,
- * while it forwards. The maps whose layout did not change are reused as
+ * Upgrade of a pinned dataplane of an older xpan to the current one, while
+ * it forwards: the first layout (counters in xpan_port_stats, learned
+ * bindings in xpan_bindings), or a build before the storage network (no
+ * xpan_storage maps: the port programs must be replaced for the node side
+ * of the storage path to run). The maps whose layout did not change are reused as
  * they are; the new objects are loaded against them, the programs on the
  * ports are swapped atomically (TC: the same filter replaced; XDP:
  * XDP_FLAGS_REPLACE against the program that runs), then the state that
@@ -26,18 +28,35 @@
 #include "log.h"
 
 /*
- * Pinned programs that do not use the pinned xpan_counters: built by the
- * old xpan. A program not pinned counts only when missing_too.
+ * Pinned programs built by an older xpan: any that does not use the
+ * pinned xpan_counters (the first layout), or a port program that does
+ * not use the pinned xpan_storage (before the storage network; with that
+ * map not pinned, none does). A program not pinned counts only when
+ * missing_too.
  */
 static int progs_stale(const struct xpan_dp *dp, bool missing_too)
 {
 	__u32 id = xpan_dp_map_id(dp->maps.counters);
-	int fds[] = { dp->prog_tc, dp->prog_xdp, dp->prog_egress };
+	__u32 storage_id = xpan_dp_map_id(dp->maps.storage);
+	struct {
+		int fd;
+		bool storage;	/* must use xpan_storage too */
+	} progs[] = {
+		{ dp->prog_tc, true },
+		{ dp->prog_xdp, true },
+		{ dp->prog_egress, false },
+		{ dp->prog_storage, true },
+	};
 	int n = 0;
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] < 0 ? missing_too : !prog_uses_map(fds[i], id))
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		int fd = progs[i].fd;
+
+		if (fd < 0 ? missing_too :
+		    !prog_uses_map(fd, id) ||
+		    (progs[i].storage && !prog_uses_map(fd, storage_id)))
 			n++;
+	}
 	return n;
 }
 
@@ -93,16 +112,24 @@ static int swap_tc(const struct xpan_dp *dp, int ifindex, __u32 ports_id,
 		   __u32 new_id)
 {
 	__u32 id = tc_query_id(ifindex);
-	int ours, err;
+	__u32 storage_id = prog_fd_id(dp->prog_storage);
+	int ours, prog_fd = dp->prog_tc, err;
 
-	if (!id || id == new_id)
+	if (!id || id == new_id || id == storage_id)
 		return 0;
 	ours = prog_id_is_ours(id, ports_id);
+	if (ours == 0) {
+		/* The storage port's program: same instance when it shares
+		 * our xpan_counters. */
+		ours = prog_id_is_storage(id, xpan_dp_map_id(dp->maps.counters));
+		new_id = storage_id;
+		prog_fd = dp->prog_storage;
+	}
 	if (ours <= 0)
 		return ours;
 	/* Same handle and priority: the kernel swaps the filter's program
 	 * in place (BPF_TC_F_REPLACE), no frame sees no filter. */
-	err = tc_attach(ifindex, dp->prog_tc);
+	err = tc_attach(ifindex, prog_fd);
 	if (err)
 		return err;
 	pr_info("upgrade: ifindex %d: TC program %u replaced by %u\n", ifindex,
@@ -384,8 +411,8 @@ int dp_migrate(struct xpan_dp *dp)
 {
 	int missing_maps, failed, old_fd, err;
 
-	pr_info("upgrade: %s holds a dataplane of the first layout (counters in %s): upgrading in place\n",
-		dp->bpffs, XPAN_MAP_PORT_STATS);
+	pr_info("upgrade: %s holds a dataplane of an older xpan: upgrading in place\n",
+		dp->bpffs);
 	if (progs_stale(dp, true)) {
 		err = dp_create(dp, 1);
 		if (err)

@@ -38,10 +38,15 @@ const __u8 dp_port_mac[DP_NPORTS][6] = {
 static const __u16 port_vlan[DP_NPORTS] = { 10, 10, 20, 10 };
 /*
  * Counter slots as ctrld would hand them out after churn: not the port
- * numbers, and one at the array's end, so a lookup by the wrong key or an
- * off-by-one shows up as counts in the wrong place.
+ * numbers, and one at the end of what nodes get (the last slot is the
+ * storage port's), so a lookup by the wrong key or an off-by-one shows up
+ * as counts in the wrong place.
  */
-const __u32 dp_port_slot[DP_NPORTS] = { 5, 2, XPAN_MAX_PORTS - 1, 0 };
+const __u32 dp_port_slot[DP_NPORTS] = { 5, 2, XPAN_STORAGE_SLOT - 1, 0 };
+const __u8 dp_portal_mac[6] = { 0x02, 0x00, 0x07, 0xff, 0x00, 0x01 };
+const char *const dp_storage_ip[DP_NPORTS] = {
+	"100.64.1.1", "100.64.1.2", NULL, NULL,
+};
 static const char *const port_ip[DP_NPORTS] = {
 	"10.10.0.1", "10.10.0.2", "10.20.0.3", NULL,
 };
@@ -90,8 +95,18 @@ static void make_links(void)
 		fprintf(ip, "link set dpt%d up\n", i);
 		fprintf(ip, "link set dpt%dp up\n", i);
 	}
+	fprintf(ip, "link add dpst0 type veth peer name dpst1\n");
+	fprintf(ip, "link set dpst0 address %02x:%02x:%02x:%02x:%02x:%02x\n",
+		dp_portal_mac[0], dp_portal_mac[1], dp_portal_mac[2],
+		dp_portal_mac[3], dp_portal_mac[4], dp_portal_mac[5]);
+	fprintf(ip, "link set dpst0 up\n");
+	fprintf(ip, "link set dpst1 up\n");
 	rc = pclose(ip);
 	cr_assert_eq(rc, 0, "ip -batch creating veth pairs (rc %d)", rc);
+	dp.portal_ifindex = if_nametoindex("dpst0");
+	dp.storage_ifindex = if_nametoindex("dpst1");
+	cr_assert_gt(dp.portal_ifindex, 0, "ifindex of dpst0");
+	cr_assert_gt(dp.storage_ifindex, 0, "ifindex of dpst1");
 	for (i = 0; i < DP_NPORTS; i++) {
 		char name[IFNAMSIZ];
 
@@ -106,8 +121,9 @@ static void make_links(void)
 
 /*
  * A frame XDP-redirected into a veth is only taken when the peer runs NAPI,
- * i.e. has an XDP program: give every node-side peer a two-instruction
- * XDP_PASS so redirected frames reach its stack and our packet sockets.
+ * i.e. has an XDP program: give every node-side peer and the portal's end
+ * of the storage veth a two-instruction XDP_PASS so redirected frames
+ * reach its stack and our packet sockets.
  */
 static void attach_peer_pass(void)
 {
@@ -128,28 +144,36 @@ static void attach_peer_pass(void)
 		cr_assert_eq(err, 0, "attach XDP_PASS to dpt%dp: %s", i,
 			     strerror(-err));
 	}
+	err = bpf_xdp_attach(dp.portal_ifindex, dp.pass_fd, XDP_FLAGS_DRV_MODE,
+			     NULL);
+	cr_assert_eq(err, 0, "attach XDP_PASS to dpst0: %s", strerror(-err));
+}
+
+static int open_socket(int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    htons(ETH_P_ALL));
+	cr_assert_geq(fd, 0, "packet socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0,
+		     "bind packet socket to ifindex %d: %s", ifindex,
+		     strerror(errno));
+	return fd;
 }
 
 static void open_sockets(void)
 {
 	int i;
 
-	for (i = 0; i < DP_NPORTS; i++) {
-		struct sockaddr_ll sll = {
-			.sll_family = AF_PACKET,
-			.sll_protocol = htons(ETH_P_ALL),
-			.sll_ifindex = dp.peer_ifindex[i],
-		};
-		int fd;
-
-		fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    htons(ETH_P_ALL));
-		cr_assert_geq(fd, 0, "packet socket: %s", strerror(errno));
-		cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0,
-			     "bind packet socket to dpt%dp: %s", i,
-			     strerror(errno));
-		dp.sock[i] = fd;
-	}
+	for (i = 0; i < DP_NPORTS; i++)
+		dp.sock[i] = open_socket(dp.peer_ifindex[i]);
+	dp.portal_sock = open_socket(dp.portal_ifindex);
 }
 
 static void unpin_all(struct bpf_object *obj)
@@ -216,6 +240,11 @@ static void load_objects(void)
 	dp.learned_fd = bpf_map__fd(dp.tc->maps.xpan_learned);
 	dp.guard_fd = bpf_map__fd(dp.tc->maps.xpan_port_guard);
 	dp.rt_fd = bpf_map__fd(dp.tc->maps.xpan_port_rt);
+	dp.storage_fd = bpf_map__fd(dp.tc->maps.xpan_storage);
+	dp.storage_addrs_fd = bpf_map__fd(dp.tc->maps.xpan_storage_addrs);
+	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_storage)),
+		     map_id(dp.storage_fd),
+		     "TC and XDP objects share xpan_storage");
 	cr_assert_eq(map_id(bpf_map__fd(dp.xdp->maps.xpan_counters)),
 		     map_id(dp.stats_fd),
 		     "TC and XDP objects share xpan_counters");
@@ -379,6 +408,39 @@ void dp_rt_set(int port, const struct xpan_port_rt *rt)
 		     "set xpan_port_rt[%u]: %s", key, strerror(errno));
 }
 
+void dp_storage_set(__u16 flags)
+{
+	struct xpan_storage_net sn = {
+		.ifindex = dp.storage_ifindex,
+		.flags = flags,
+	};
+	__u32 key = 0;
+
+	cr_assert_eq(inet_pton(AF_INET, "100.64.0.0", &sn.subnet), 1, "subnet");
+	cr_assert_eq(inet_pton(AF_INET, "255.255.0.0", &sn.mask), 1, "mask");
+	cr_assert_eq(inet_pton(AF_INET, DP_PORTAL_IP, &sn.portal_ip), 1,
+		     "portal ip");
+	memcpy(sn.portal_mac, dp_portal_mac, 6);
+	cr_assert_eq(bpf_map_update_elem(dp.storage_fd, &key, &sn, BPF_ANY), 0,
+		     "set xpan_storage[0]: %s", strerror(errno));
+}
+
+void dp_storage_addr_put(int port, const char *ip)
+{
+	struct xpan_storage_addr a = {
+		.ifindex = dp.ifindex[port],
+		.slot = dp_port_slot[port],
+		.node_id = port + 1,
+	};
+	__be32 key;
+
+	cr_assert_eq(inet_pton(AF_INET, ip, &key), 1, "parse %s", ip);
+	memcpy(a.mac, dp_port_mac[port], 6);
+	cr_assert_eq(bpf_map_update_elem(dp.storage_addrs_fd, &key, &a,
+					 BPF_ANY), 0,
+		     "set xpan_storage_addrs[%s]: %s", ip, strerror(errno));
+}
+
 bool dp_binding_get(__u16 vlan, const char *ip, struct xpan_binding *out)
 {
 	struct xpan_binding_key key;
@@ -440,6 +502,10 @@ void dp_fill_maps(bool flood)
 	key = 20;
 	cr_assert_eq(bpf_map_update_elem(dp.vlans_fd, &key, &v20, BPF_ANY), 0,
 		     "set xpan_vlans[20]");
+	for (i = 0; i < DP_NPORTS; i++)
+		if (dp_storage_ip[i])
+			dp_storage_addr_put(i, dp_storage_ip[i]);
+	dp_storage_set(XPAN_STORAGE_F_ENABLED);
 }
 
 void dp_setup(void)
@@ -450,6 +516,7 @@ void dp_setup(void)
 	for (i = 0; i < DP_NPORTS; i++)
 		dp.sock[i] = -1;
 	dp.pass_fd = -1;
+	dp.portal_sock = -1;
 	libbpf_set_print(libbpf_print);
 	/* Everything below lives and dies with this namespace. */
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s",
@@ -471,6 +538,8 @@ void dp_teardown(void)
 	for (i = 0; i < DP_NPORTS; i++)
 		if (dp.sock[i] >= 0)
 			close(dp.sock[i]);
+	if (dp.portal_sock >= 0)
+		close(dp.portal_sock);
 	if (dp.pass_fd >= 0)
 		close(dp.pass_fd);
 	xpan_port_xdp__destroy(dp.xdp);
@@ -540,6 +609,30 @@ static int run_tc(int port, const void *in, size_t in_len, void *out,
 	return 0;
 }
 
+int dp_run_storage(int ifindex, const void *in, size_t in_len, void *out,
+		   __u32 *out_len, __u32 *retval)
+{
+	struct __sk_buff ctx = {
+		.ifindex = ifindex ? ifindex : dp.storage_ifindex,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	int err;
+
+	opts.data_in = in;
+	opts.data_size_in = in_len;
+	opts.data_out = out;
+	opts.data_size_out = *out_len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	err = bpf_prog_test_run_opts(
+		bpf_program__fd(dp.tc->progs.xpan_storage_in), &opts);
+	if (err)
+		return -errno;
+	*retval = opts.retval;
+	*out_len = opts.data_size_out;
+	return 0;
+}
+
 int dp_run(enum dp_hook hook, int port, const void *in, size_t in_len,
 	   void *out, __u32 *out_len, __u32 *retval)
 {
@@ -574,14 +667,30 @@ void dp_attach(enum dp_hook hook, int port)
 	}
 }
 
-static int recv_frame(int port, __u8 *buf, size_t size)
+void dp_attach_storage(void)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook_opts, .ifindex = dp.storage_ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc_opts,
+		    .prog_fd = bpf_program__fd(dp.tc->progs.xpan_storage_in));
+	int err;
+
+	err = bpf_tc_hook_create(&hook_opts);
+	cr_assert(err == 0 || err == -EEXIST, "create clsact on dpst1: %s",
+		  strerror(-err));
+	err = bpf_tc_attach(&hook_opts, &tc_opts);
+	cr_assert_eq(err, 0, "attach xpan_storage_in to dpst1: %s",
+		     strerror(-err));
+}
+
+static int recv_frame_fd(int fd, __u8 *buf, size_t size)
 {
 	struct sockaddr_ll from;
 	socklen_t fl = sizeof(from);
 	ssize_t n;
 
 	for (;;) {
-		n = recvfrom(dp.sock[port], buf, size, 0,
+		n = recvfrom(fd, buf, size, 0,
 			     (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			return -1;
@@ -598,19 +707,31 @@ void dp_sock_drain(void)
 	for (i = 0; i < DP_NPORTS; i++)
 		while (recv(dp.sock[i], buf, sizeof(buf), 0) >= 0)
 			;
+	while (recv(dp.portal_sock, buf, sizeof(buf), 0) >= 0)
+		;
 }
 
-int dp_sock_send(int port, const void *frame, size_t len)
+static int sock_send(int fd, int ifindex, const void *frame, size_t len)
 {
 	struct sockaddr_ll to = {
 		.sll_family = AF_PACKET,
-		.sll_ifindex = dp.peer_ifindex[port],
+		.sll_ifindex = ifindex,
 		.sll_halen = 6,
 	};
 
 	memcpy(to.sll_addr, frame, 6);
-	return sendto(dp.sock[port], frame, len, 0, (struct sockaddr *)&to,
+	return sendto(fd, frame, len, 0, (struct sockaddr *)&to,
 		      sizeof(to)) == (ssize_t)len ? 0 : -errno;
+}
+
+int dp_sock_send(int port, const void *frame, size_t len)
+{
+	return sock_send(dp.sock[port], dp.peer_ifindex[port], frame, len);
+}
+
+int dp_portal_send(const void *frame, size_t len)
+{
+	return sock_send(dp.portal_sock, dp.portal_ifindex, frame, len);
 }
 
 static long long now_ms(void)
@@ -621,17 +742,17 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-bool dp_sock_expect(int port, const void *want, size_t len)
+static bool sock_expect(int fd, const void *want, size_t len)
 {
 	long long deadline = now_ms() + DP_WAIT_MS;
 	__u8 buf[2048];
 	int n;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = dp.sock[port], .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = deadline - now_ms();
 
-		while ((n = recv_frame(port, buf, sizeof(buf))) >= 0)
+		while ((n = recv_frame_fd(fd, buf, sizeof(buf))) >= 0)
 			if ((size_t)n == len && !memcmp(buf, want, len))
 				return true;
 		if (left <= 0)
@@ -640,14 +761,34 @@ bool dp_sock_expect(int port, const void *want, size_t len)
 	}
 }
 
-int dp_sock_pending(int port)
+bool dp_sock_expect(int port, const void *want, size_t len)
+{
+	return sock_expect(dp.sock[port], want, len);
+}
+
+bool dp_portal_expect(const void *want, size_t len)
+{
+	return sock_expect(dp.portal_sock, want, len);
+}
+
+static int sock_pending(int fd)
 {
 	__u8 buf[2048];
 	int n = 0;
 
-	while (recv_frame(port, buf, sizeof(buf)) >= 0)
+	while (recv_frame_fd(fd, buf, sizeof(buf)) >= 0)
 		n++;
 	return n;
+}
+
+int dp_sock_pending(int port)
+{
+	return sock_pending(dp.sock[port]);
+}
+
+int dp_portal_pending(void)
+{
+	return sock_pending(dp.portal_sock);
 }
 
 bool dp_wait_rx(int port, __u64 before)
