@@ -761,6 +761,9 @@ xit_teardown()
 		ip link del "$port" 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	# The storage port ctrld made (tests/lib/storage_net.sh names it);
+	# deleting one end of the veth pair removes both.
+	ip link del "$(xit_port sh)" 2>/dev/null
 	# Pins unload did not remove (unload failing is reported above).
 	[ -d "$XIT_BPFFS" ] && rm -rf "$XIT_BPFFS"
 	return 0
