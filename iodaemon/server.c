@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "server.h"
 #include "session.h"
+#include "storage_net.h"
 
 int iod_epoll_add(struct iod_server *s, int fd, uint32_t events,
 		  struct iod_ev *ev)
@@ -123,14 +124,18 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_listen;
 	}
+	if (iod_storage_net_init(s, err, errlen))
+		goto out_listen;
 	if (ctl_path && ctl_path[0]) {
 		s->ctl = iod_ctl_open(s, ctl_path, err, errlen);
 		if (!s->ctl)
-			goto out_listen;
+			goto out_snet;
 	}
 	pool_scan(map, NULL);
 	s->last_scan_ns = iod_now_ns();
 	return 0;
+out_snet:
+	iod_storage_net_fini(s);
 out_listen:
 	close(s->lfd);
 out_ring:
@@ -235,12 +240,22 @@ bool iod_accept_must_pause(int err)
 	       err == ENOMEM;
 }
 
+/* storage.portal's listener, and the storage network's when it has one
+ * (storage_net.c); both share the connection limits. */
+static void listeners_arm(struct iod_server *s, uint32_t events)
+{
+	iod_epoll_mod(s, s->lfd, events, &s->listen_ev);
+	if (iod_storage_net_lfd(s) >= 0)
+		iod_epoll_mod(s, iod_storage_net_lfd(s), events,
+			      &s->snet->listen_ev);
+}
+
 static void accept_pause(struct iod_server *s, int err)
 {
 	s->accept_pauses++;
 	s->accept_paused = true;
 	s->accept_resume_ns = iod_now_ns() + IOD_ACCEPT_PAUSE_NS;
-	iod_epoll_mod(s, s->lfd, 0, &s->listen_ev);
+	listeners_arm(s, 0);
 	if (s->accept_pauses == 1 || !(s->accept_pauses % 100))
 		pr_warn("accept: %s, accepting paused for 100 ms (%llu times so far; raise the open file limit or lower storage.max_connections)\n",
 			strerror(err), (unsigned long long)s->accept_pauses);
@@ -282,14 +297,15 @@ static void accept_one(struct iod_server *s, int fd,
 	c->counted = true;
 	c->accepted_ns = iod_now_ns();
 	login_list_add(s, c);
+	iod_storage_net_accepted(s, c, ss);
 }
 
-static void accept_all(struct iod_server *s)
+static void accept_from(struct iod_server *s, int lfd)
 {
 	while (!s->accept_paused) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
@@ -301,6 +317,13 @@ static void accept_all(struct iod_server *s)
 	}
 }
 
+static void accept_all(struct iod_server *s)
+{
+	accept_from(s, s->lfd);
+	if (iod_storage_net_lfd(s) >= 0)
+		accept_from(s, iod_storage_net_lfd(s));
+}
+
 /* epoll_wait's timeout: the next login deadline or accept resumption,
  * at most a second (pool rescans). */
 static int loop_timeout(struct iod_server *s)
@@ -310,7 +333,7 @@ static int loop_timeout(struct iod_server *s)
 
 	if (s->accept_paused && now >= s->accept_resume_ns) {
 		s->accept_paused = false;
-		iod_epoll_mod(s, s->lfd, EPOLLIN, &s->listen_ev);
+		listeners_arm(s, EPOLLIN);
 		accept_all(s);		/* may pause again */
 		now = iod_now_ns();
 	}
@@ -377,6 +400,7 @@ int iod_server_run(struct iod_server *s)
 			pool_scan(s->map, NULL);
 			s->last_scan_ns = iod_now_ns();
 		}
+		iod_storage_net_tick(s, iod_now_ns());
 	}
 	return 0;
 }
@@ -396,6 +420,7 @@ void iod_server_fini(struct iod_server *s)
 	}
 	iscsi_conn_reap(s);
 	iod_ctl_close(s->ctl);
+	iod_storage_net_fini(s);
 	close(s->lfd);
 	iod_ring_exit(&s->ring);
 	close(s->epfd);
