@@ -215,16 +215,20 @@ static int authorize(struct iscsi_login *lg, void *ctx)
 	case IOD_PEER_OWNER:
 		return 0;
 	case IOD_PEER_NO_OWNER:
-		snprintf(owner, sizeof(owner), "no node");
+		snprintf(lg->why, sizeof(lg->why),
+			 "storage address %s belongs to no node (xpan-ctrld gave it to nobody), so no login from it",
+			 ip);
 		break;
 	case IOD_PEER_OTHER:
+		snprintf(lg->why, sizeof(lg->why),
+			 "storage address %s belongs to node %s, not to node %s (over the storage network a node logs in with its own initiator names only)",
+			 ip, owner, lg->node->name);
 		break;
 	}
 	sn->refused++;
-	lg->status = LOGIN_ST_FORBIDDEN;	/* authorization failure */
-	snprintf(lg->why, sizeof(lg->why),
-		 "storage address %s belongs to %s%s, not to node %s: refused (over the storage network a node logs in with its own initiator names only)",
-		 ip, rc ? "node " : "", owner, lg->node->name);
+	/* RFC 7143 11.13.5: 0x0202 authorization failure, "the initiator
+	 * is not allowed access to the given target" */
+	lg->status = LOGIN_ST_FORBIDDEN;
 	return -1;
 }
 
@@ -275,9 +279,10 @@ int iod_storage_net_refresh(struct iod_server *s, unsigned int *checked,
 		    IOD_PEER_OWNER)
 			continue;
 		inet_ntop(AF_INET, &c->storage_ip, ip, sizeof(ip));
-		pr_info("%s: storage address %s now belongs to %s%s, not to node %s: closing the %s of %s\n",
-			c->peer, ip, rc ? "node " : "", rc ? owner : "no node",
-			node->name, c->full_feature ? "session" : "login",
+		pr_info("%s: storage address %s is no longer node %s's (now held by %s%s): closing the %s of %s\n",
+			c->peer, ip, node->name, rc ? "node " : "",
+			rc ? owner : "no node",
+			c->full_feature ? "session" : "login",
 			c->full_feature ? c->initiator : c->login.initiator);
 		iscsi_conn_close(c);
 		sn->closed++;
