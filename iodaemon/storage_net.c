@@ -263,7 +263,7 @@ int iod_storage_net_refresh(struct iod_server *s, unsigned int *checked,
 							  c->login.node;
 
 		n = c->next;
-		if (c->dead || !c->storage_ip || !node)
+		if (c->dead || c->closing || !c->storage_ip || !node)
 			continue;
 		(*checked)++;
 		rc = iod_owner_lookup(&sn->owners, c->storage_ip, owner,
