@@ -33,8 +33,10 @@ int iod_epoll_mod(struct iod_server *s, int fd, uint32_t events,
 	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &e);
 }
 
-/* "host:port", "[v6]:port" or "host" (port 3260). */
-static int open_portal(const char *portal, char *err, size_t errlen)
+/* "host:port", "[v6]:port" or "host" (port 3260). freebind_ip: the
+ * storage network's portal address (network order), 0 when off. */
+static int open_portal(const char *portal, uint32_t freebind_ip, char *err,
+		       size_t errlen)
 {
 	char host[128], *port = "3260", *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -72,6 +74,13 @@ static int open_portal(const char *portal, char *err, size_t errlen)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* storage.portal on the storage network's portal address: bound
+		 * before xpan-ctrld adds it, as storage_net.c's listener is */
+		if (a->ai_family == AF_INET && freebind_ip &&
+		    ((struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr ==
+			    freebind_ip)
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one,
+				   sizeof(one));
 		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 1024))
 			break;
 		snprintf(err, errlen, "portal %s: %s%s", portal,
@@ -116,7 +125,10 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_ring;
 	}
-	s->lfd = open_portal(cfg->storage.portal, err, errlen);
+	s->lfd = open_portal(cfg->storage.portal,
+			     cfg->storage.net.enabled ?
+				     cfg->storage.net.portal_ip : 0,
+			     err, errlen);
 	if (s->lfd < 0)
 		goto out_ring;
 	s->listen_ev.type = IOD_EV_LISTEN;
