@@ -24,7 +24,8 @@ XPAN=$ROOT/build/xpan
 NS=iodid-$$
 HIF=iodid$$h
 NIF=iodid$$n
-SUB=100.127.77
+# a /24 of 100.127.0.0/16 per run: two runs side by side do not meet
+SUB=100.127.$(($$ % 200 + 20))
 PORTAL=$SUB.1
 A1=$SUB.2	# n1
 A2=$SUB.3	# n2
