@@ -176,6 +176,7 @@ start_iod()
 	storage:
 	  target: $IOD_IQN
 	  portal: 127.0.0.1:$IOD_PORT
+	  network: off
 	  pool: [$PWD/$B]
 	  write_cache: true
 	  luns:

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "session.h"
 #include "stats.h"
+#include "storage_net.h"
 
 /*
  * A client has XPAN_API_READ_TIMEOUT_MS from accept to send its one
@@ -382,7 +383,7 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		a = 1;
 	if (a >= argc) {
 		snprintf(err, errlen,
-			 "empty request; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan");
+			 "empty request; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan, storage refresh [-j]");
 		return -1;
 	}
 	if (!strcmp(argv[a], "stats") && argc == a + 1) {
@@ -407,6 +408,8 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		fprintf(out, "%d change%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
+	if (!strcmp(argv[a], "refresh") && argc == a + 1)
+		return iod_storage_net_ctl_refresh(s, out, json, err, errlen);
 	if (!strcmp(argv[a], "move")) {
 		if (argc != a + 3) {
 			snprintf(err, errlen,
@@ -416,7 +419,7 @@ int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		return do_move(s, argv[a + 1], argv[a + 2], out, err, errlen);
 	}
 	snprintf(err, errlen,
-		 "unknown request '%s'; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan",
+		 "unknown request '%s'; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan, storage refresh [-j]",
 		 line);
 	return -1;
 }

@@ -4,7 +4,8 @@
  * line, then "ok" or "error <msg>" and a body. Verbs: storage stats [-j],
  * storage luns [-j], storage pool [-j], storage conns [-j] (connections
  * and the limits' counters), storage move <node> <initiator>,
- * storage rescan.
+ * storage rescan, storage refresh [-j] (sessions follow the owners of
+ * the storage addresses, storage_net.h).
  */
 #ifndef XPAN_IOD_CTL_H
 #define XPAN_IOD_CTL_H

@@ -19,6 +19,7 @@ static int fill(struct iod_config *c, struct xpan_config *x, char *err,
 	size_t i;
 
 	snprintf(c->path, sizeof(c->path), "%s", x->path);
+	snprintf(c->state, sizeof(c->state), "%s", x->state);
 	c->nodes = calloc(x->n_nodes + 1, sizeof(*c->nodes));
 	if (!c->nodes) {
 		snprintf(err, errlen, "%s: out of memory", x->path);

@@ -40,6 +40,9 @@ struct iod_node_cfg {
 
 struct iod_config {
 	char path[256];
+	/* platform.state: xpan-ctrld's database, where storage_addrs says
+	 * which node holds which storage address (storage_net.c) */
+	char state[256];
 	/* target, portal, pool, limits and LUN windows, as lib read them */
 	struct xpan_cfg_storage storage;
 	struct iod_node_cfg *nodes;

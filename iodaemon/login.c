@@ -445,6 +445,8 @@ int iscsi_login_step(struct iscsi_login *lg, uint8_t flags,
 			return fail(lg, LOGIN_ST_FORBIDDEN,
 				    "initiator %s belongs to no node (add it to the node's initiators:)",
 				    lg->initiator);
+		if (lg->authorize && lg->authorize(lg, lg->authorize_ctx))
+			return -1;
 		lg->chap = lg->node->has_chap ? CHAP_WANT_METHOD : CHAP_NONE;
 	}
 	if (csg == ISCSI_STAGE_OPERATIONAL && lg->chap != CHAP_NONE &&

@@ -48,6 +48,7 @@ void iscsi_params_default(struct iscsi_params *p);
 #define LOGIN_ST_MISSING_PARAM		0x0207
 #define LOGIN_ST_SESSION_TYPE		0x020b
 #define LOGIN_ST_TARGET_ERROR		0x0300
+#define LOGIN_ST_UNAVAILABLE		0x0301
 
 enum chap_state {
 	CHAP_NONE,		/* no CHAP for this node */
@@ -75,6 +76,14 @@ struct iscsi_login {
 	struct iscsi_params params;
 	uint16_t status;	/* failure reason when a step returns -1 */
 	char why[512];		/* log text for a failure */
+	/*
+	 * Asked once, on the leading request, whether node may log in here:
+	 * 0 yes, -1 no with status and why set. NULL: every node may (the
+	 * rules of the initiator name and CHAP alone). storage_net.c binds a
+	 * connection from the storage network to its address's node.
+	 */
+	int (*authorize)(struct iscsi_login *lg, void *ctx);
+	void *authorize_ctx;
 };
 
 void iscsi_login_init(struct iscsi_login *lg, struct lun_map *map,

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "server.h"
 #include "session.h"
+#include "storage_net.h"
 
 int iod_epoll_add(struct iod_server *s, int fd, uint32_t events,
 		  struct iod_ev *ev)
@@ -32,8 +33,10 @@ int iod_epoll_mod(struct iod_server *s, int fd, uint32_t events,
 	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &e);
 }
 
-/* "host:port", "[v6]:port" or "host" (port 3260). */
-static int open_portal(const char *portal, char *err, size_t errlen)
+/* "host:port", "[v6]:port" or "host" (port 3260). freebind_ip: the
+ * storage network's portal address (network order), 0 when off. */
+static int open_portal(const char *portal, uint32_t freebind_ip, char *err,
+		       size_t errlen)
 {
 	char host[128], *port = "3260", *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -71,6 +74,13 @@ static int open_portal(const char *portal, char *err, size_t errlen)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* storage.portal on the storage network's portal address: bound
+		 * before xpan-ctrld adds it, as storage_net.c's listener is */
+		if (a->ai_family == AF_INET && freebind_ip &&
+		    ((struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr ==
+			    freebind_ip)
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one,
+				   sizeof(one));
 		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 1024))
 			break;
 		snprintf(err, errlen, "portal %s: %s%s", portal,
@@ -115,7 +125,10 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_ring;
 	}
-	s->lfd = open_portal(cfg->storage.portal, err, errlen);
+	s->lfd = open_portal(cfg->storage.portal,
+			     cfg->storage.net.enabled ?
+				     cfg->storage.net.portal_ip : 0,
+			     err, errlen);
 	if (s->lfd < 0)
 		goto out_ring;
 	s->listen_ev.type = IOD_EV_LISTEN;
@@ -123,14 +136,18 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_listen;
 	}
+	if (iod_storage_net_init(s, err, errlen))
+		goto out_listen;
 	if (ctl_path && ctl_path[0]) {
 		s->ctl = iod_ctl_open(s, ctl_path, err, errlen);
 		if (!s->ctl)
-			goto out_listen;
+			goto out_snet;
 	}
 	pool_scan(map, NULL);
 	s->last_scan_ns = iod_now_ns();
 	return 0;
+out_snet:
+	iod_storage_net_fini(s);
 out_listen:
 	close(s->lfd);
 out_ring:
@@ -235,12 +252,22 @@ bool iod_accept_must_pause(int err)
 	       err == ENOMEM;
 }
 
+/* storage.portal's listener, and the storage network's when it has one
+ * (storage_net.c); both share the connection limits. */
+static void listeners_arm(struct iod_server *s, uint32_t events)
+{
+	iod_epoll_mod(s, s->lfd, events, &s->listen_ev);
+	if (iod_storage_net_lfd(s) >= 0)
+		iod_epoll_mod(s, iod_storage_net_lfd(s), events,
+			      &s->snet->listen_ev);
+}
+
 static void accept_pause(struct iod_server *s, int err)
 {
 	s->accept_pauses++;
 	s->accept_paused = true;
 	s->accept_resume_ns = iod_now_ns() + IOD_ACCEPT_PAUSE_NS;
-	iod_epoll_mod(s, s->lfd, 0, &s->listen_ev);
+	listeners_arm(s, 0);
 	if (s->accept_pauses == 1 || !(s->accept_pauses % 100))
 		pr_warn("accept: %s, accepting paused for 100 ms (%llu times so far; raise the open file limit or lower storage.max_connections)\n",
 			strerror(err), (unsigned long long)s->accept_pauses);
@@ -282,14 +309,15 @@ static void accept_one(struct iod_server *s, int fd,
 	c->counted = true;
 	c->accepted_ns = iod_now_ns();
 	login_list_add(s, c);
+	iod_storage_net_accepted(s, c, ss);
 }
 
-static void accept_all(struct iod_server *s)
+static void accept_from(struct iod_server *s, int lfd)
 {
 	while (!s->accept_paused) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0) {
@@ -301,6 +329,13 @@ static void accept_all(struct iod_server *s)
 	}
 }
 
+static void accept_all(struct iod_server *s)
+{
+	accept_from(s, s->lfd);
+	if (iod_storage_net_lfd(s) >= 0)
+		accept_from(s, iod_storage_net_lfd(s));
+}
+
 /* epoll_wait's timeout: the next login deadline or accept resumption,
  * at most a second (pool rescans). */
 static int loop_timeout(struct iod_server *s)
@@ -310,7 +345,7 @@ static int loop_timeout(struct iod_server *s)
 
 	if (s->accept_paused && now >= s->accept_resume_ns) {
 		s->accept_paused = false;
-		iod_epoll_mod(s, s->lfd, EPOLLIN, &s->listen_ev);
+		listeners_arm(s, EPOLLIN);
 		accept_all(s);		/* may pause again */
 		now = iod_now_ns();
 	}
@@ -377,6 +412,7 @@ int iod_server_run(struct iod_server *s)
 			pool_scan(s->map, NULL);
 			s->last_scan_ns = iod_now_ns();
 		}
+		iod_storage_net_tick(s, iod_now_ns());
 	}
 	return 0;
 }
@@ -396,6 +432,7 @@ void iod_server_fini(struct iod_server *s)
 	}
 	iscsi_conn_reap(s);
 	iod_ctl_close(s->ctl);
+	iod_storage_net_fini(s);
 	close(s->lfd);
 	iod_ring_exit(&s->ring);
 	close(s->epfd);

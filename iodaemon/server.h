@@ -30,6 +30,7 @@ struct iod_ev {
 
 struct iscsi_conn;
 struct iod_ctl;
+struct iod_storage_net;
 
 struct iod_server {
 	struct iod_config *cfg;
@@ -62,6 +63,10 @@ struct iod_server {
 	uint64_t accept_pauses;
 	uint64_t last_refuse_log_ns;
 	uint64_t refuse_log_suppressed;
+
+	/* storage network (storage_net.h): its listener and identity by
+	 * path; NULL when storage.network is off */
+	struct iod_storage_net *snet;
 };
 
 /* A connection counted at accept has gone (iscsi_conn_close). */

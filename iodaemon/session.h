@@ -124,6 +124,9 @@ struct iscsi_conn {
 	uint64_t accepted_ns;		/* login must end by + login_timeout */
 	struct iscsi_conn *login_prev, *login_next;
 	bool on_login_list;
+	/* peer's storage address (network order) when it came from the
+	 * storage network (storage_net.c), else 0 */
+	uint32_t storage_ip;
 
 	bool full_feature;
 	struct iscsi_login login;

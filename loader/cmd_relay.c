@@ -125,3 +125,10 @@ int do_storage_rescan(const struct xpan_opts *o, int argc, char **argv)
 	(void)argv;
 	return relay(&iod, iod_sock(o), "storage rescan");
 }
+
+int do_storage_refresh(const struct xpan_opts *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return relay(&iod, iod_sock(o), o->json ? "storage refresh -j" : "storage refresh");
+}

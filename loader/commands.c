@@ -172,6 +172,17 @@ static const struct xpan_cmd storage_cmds[] = {
 		.opts = iod_opts,
 		.run = do_storage_rescan,
 	},
+	{
+		.name = "refresh",
+		.summary = "close sessions whose storage address left their node (from xpan-iod)",
+		.doc = "xpan-iod re-reads which node holds which storage address (xpan-ctrld's\n"
+		       "storage_addrs) and closes at once every session from the storage\n"
+		       "network whose address no longer belongs to the node it logged in as.\n"
+		       "xpan-ctrld sends it after every change; JSON: {network, closed, checked,\n"
+		       "closed_total, refused_logins}.",
+		.opts = iod_json_opts,
+		.run = do_storage_refresh,
+	},
 	{ .name = NULL },
 };
 

@@ -20,5 +20,6 @@ int do_storage_luns(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_conns(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_move(const struct xpan_opts *o, int argc, char **argv);
 int do_storage_rescan(const struct xpan_opts *o, int argc, char **argv);
+int do_storage_refresh(const struct xpan_opts *o, int argc, char **argv);
 
 #endif

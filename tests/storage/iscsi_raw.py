@@ -16,6 +16,11 @@ TCP, doing what no real initiator library lets one do.
       open COUNT connections from SRC, print "open COUNT", hold them until
       STOPFILE exists, then print "refused I" for each one (1-based) the
       target has closed
+  iscsi_raw.py hold HOST PORT INITIATOR ISID SRC STOPFILE
+      from source address SRC, log in, print "login ok", then ping the
+      session (NOP-Out every 0.1 s) until the target closes it: prints
+      "closed after T s, N pings answered" (exit 0), or "still open" when
+      STOPFILE exists first (exit 1)
 """
 import os
 import select
@@ -161,11 +166,47 @@ def percap(host, port, src, count, stop):
             print("refused %d" % (i + 1), flush=True)
 
 
+def nop_out(itt, cmdsn, expstatsn):
+    bhs = bytearray(48)
+    bhs[0] = 0x40                     # NOP-Out, immediate
+    bhs[1] = 0x80
+    struct.pack_into(">IIII", bhs, 16, itt, 0xFFFFFFFF, cmdsn, expstatsn)
+    return bytes(bhs)
+
+
+def hold(host, port, initiator, isid, src, stop):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect((host, int(port)))
+    statsn, _ = login(s, initiator, "iqn.2026-11.io.xpan:storage",
+                      bytes.fromhex(isid))
+    print("login ok", flush=True)
+    t0, pings, itt = time.monotonic(), 0, 0x100
+    while not os.path.exists(stop):
+        try:
+            s.sendall(nop_out(itt, 1, statsn))
+            r, _, _ = select.select([s], [], [], 1.0)
+            if not r:
+                raise SystemExit("no NOP-In within 1 s")
+            bhs, _ = recv_pdu(s)
+        except (EOFError, ConnectionResetError, BrokenPipeError):
+            print("closed after %.2f s, %d pings answered"
+                  % (time.monotonic() - t0, pings), flush=True)
+            return
+        if bhs[0] & 0x3F != 0x20:
+            raise SystemExit("expected a NOP-In, got opcode 0x%02x" % bhs[0])
+        statsn = struct.unpack_from(">I", bhs, 24)[0] + 1
+        pings, itt = pings + 1, itt + 1
+        time.sleep(0.1)
+    print("still open", flush=True)
+    sys.exit(1)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     mode, args = sys.argv[1], sys.argv[2:]
-    {"burst": burst, "idle": idle, "percap": percap}[mode](*args)
+    {"burst": burst, "idle": idle, "percap": percap, "hold": hold}[mode](*args)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ Test(cli, contract_commands_exist)
 	static const char *const cmds[] = {
 		"load", "unload", "status", "reload", "show nodes", "show vlans",
 		"show ports", "show stats", "storage stats", "storage luns",
-		"storage move", "storage rescan",
+		"storage move", "storage rescan", "storage refresh",
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

@@ -271,3 +271,55 @@ Test(login, repeated_key_is_an_initiator_error)
 	cr_assert_eq(lg.status, LOGIN_ST_INITIATOR_ERROR, "login reject status");
 	cr_assert(strstr(lg.why, "DataDigest") != NULL, "reason names the key: %s", lg.why);
 }
+
+/* The authorize hook (storage_net.c binds a storage address to its node)
+ * is asked once, on the leading request, with the node the name chose. */
+static int hook_calls;
+static const char *hook_allow;
+
+static int hook(struct iscsi_login *l, void *ctx)
+{
+	cr_assert_eq(ctx, &hook_calls);
+	hook_calls++;
+	if (!strcmp(l->node->name, hook_allow))
+		return 0;
+	l->status = LOGIN_ST_FORBIDDEN;
+	snprintf(l->why, sizeof(l->why), "not from %s's address", hook_allow);
+	return -1;
+}
+
+Test(login, authorize_hook)
+{
+	hook_calls = 0;
+	hook_allow = "n1";
+	lg.authorize = hook;
+	lg.authorize_ctx = &hook_calls;
+	cr_assert_eq(step(SEC_TO_OP,
+			  "InitiatorName=iqn.2026-11.io.xpan:n1\n"
+			  "TargetName=iqn.2026-11.io.xpan:storage\n"
+			  "AuthMethod=None\n"), 0, "%s", lg.why);
+	cr_assert_eq(step(OP_TO_FF, "HeaderDigest=None\n"), 1, "%s", lg.why);
+	cr_assert_eq(hook_calls, 1, "asked once per login, not per request");
+
+	iscsi_login_init(&lg, &map, 1);
+	hook_calls = 0;
+	lg.authorize = hook;
+	lg.authorize_ctx = &hook_calls;
+	cr_assert_eq(step(SEC_TO_OP,
+			  "InitiatorName=iqn.2026-11.io.xpan:n2\n"
+			  "TargetName=iqn.2026-11.io.xpan:storage\n"
+			  "AuthMethod=CHAP\n"), -1);
+	cr_assert_eq(lg.status, LOGIN_ST_FORBIDDEN);
+	cr_assert_str_eq(lg.why, "not from n1's address");
+	cr_assert_null(resp("CHAP_A"), "refused before CHAP starts");
+
+	/* an unknown name is refused before the hook is asked */
+	iscsi_login_init(&lg, &map, 1);
+	hook_calls = 0;
+	lg.authorize = hook;
+	lg.authorize_ctx = &hook_calls;
+	cr_assert_eq(step(SEC_TO_OP,
+			  "InitiatorName=iqn.2026-11.io.xpan:nobody\n"
+			  "TargetName=iqn.2026-11.io.xpan:storage\n"), -1);
+	cr_assert_eq(hook_calls, 0);
+}
