@@ -6,9 +6,12 @@
 # up: four nodes in network namespaces demo-n1..demo-n4 (host ports
 # xp-n1..xp-n4), VLAN red (n1, n2) and blue (n3, n4), xpan-ctrld in the
 # background, and when build/xpan-iod exists a 1 GiB sparse disk for n1
-# served by xpan-iod on 127.0.0.1:3260. Everything lives in build/demo/
-# (config, logs, pid files, state, storage pool) plus the namespaces, the
-# host ports and the pins under /sys/fs/bpf/xpan.
+# served by xpan-iod, which n1 reaches from inside its namespace through
+# its own port and the storage network (portal 100.64.0.1:3260 on the
+# storage port xpst0; 127.0.0.1:3260 for the host's tools). Everything
+# lives in build/demo/ (config, logs, pid files, state, storage pool) plus
+# the namespaces, the host ports, the storage port and the pins under
+# /sys/fs/bpf/xpan.
 #
 # down: stops the daemons, unloads the dataplane, removes all of the above.
 # It is idempotent and also cleans up after an "up" that failed half-way.
@@ -79,6 +82,8 @@ down()
 		ip link del "xp-$n" 2>/dev/null
 	done
 	rm -rf "$D"
+	# The storage port ctrld made (one end removes the pair).
+	ip link del xpst0 2>/dev/null
 	# The daemons' socket directory, when nothing else uses it.
 	rmdir /run/xpan 2>/dev/null
 	say "down: namespaces, ports, pins, daemons and build/demo removed"
@@ -135,7 +140,10 @@ EOF
 	cat >>"$CFG" <<EOF
 storage:
   target: iqn.2026-11.io.xpan:storage
-  portal: 127.0.0.1:3260
+  portal: 127.0.0.1:3260       # for the host's tools
+  # Every node gets an address in the subnet and reaches the portal
+  # through its own port only (show nodes: STORAGE_IP).
+  network: { subnet: 100.64.0.0/16, portal_ip: 100.64.0.1, port: 3260 }
   pool: [$D/san]
   luns:
     - { node: n1, lun: 0, backing: disk0.img, offset: 0, size: 1G }
@@ -219,6 +227,13 @@ up()
 			die "xpan-iod did not come up; 'make demo-down' cleans up"
 		fi
 		say "xpan-iod is up (pid $(cat "$D/xpan-iod.pid")), n1 has LUN 0 (1 GiB, sparse)"
+		if command -v iscsi-ls >/dev/null &&
+			wait_up 20 "$D/xpan-iod.pid" ip netns exec demo-n1 iscsi-ls -s \
+				-i iqn.2026-11.io.xpan:n1 iscsi://100.64.0.1:3260; then
+			say "n1 sees its disk from inside demo-n1, through its port (portal 100.64.0.1:3260)"
+		else
+			say "warning: n1 does not see its disk from inside demo-n1 yet; see $D/xpan-ctrld.log and $D/xpan-iod.log"
+		fi
 	else
 		say "build/xpan-iod not built: no storage in this demo"
 	fi
@@ -241,8 +256,14 @@ Try:
 EOF
 	[ $storage = yes ] && cat <<EOF
   build/xpan storage luns
-  iscsi-ls -s iscsi://127.0.0.1:3260 -i iqn.2026-11.io.xpan:n1
+  # n1 uses its disk from inside its namespace, through its own port:
+  ip netns exec demo-n1 iscsi-ls -s -i iqn.2026-11.io.xpan:n1 iscsi://100.64.0.1:3260
+  ip netns exec demo-n1 build/tests/iod_rw iscsi://100.64.0.1:3260/iqn.2026-11.io.xpan:storage/0 iqn.2026-11.io.xpan:n1 roundtrip 2048
+  #   (writes 1 MiB with a pattern and reads it back; exit 0 = all matched)
+  ip netns exec demo-n2 iscsi-ls -s -i iqn.2026-11.io.xpan:n1 iscsi://100.64.0.1:3260
+  #   n2 posing as n1: refused (the address names the node)
   build/xpan storage stats
+  build/xpan show stats                 # the 'storage' row: the storage port
 EOF
 	cat <<EOF
   edit $CFG, then: build/xpan reload
