@@ -105,6 +105,15 @@ for mode in ${XIT_MODES:-tc xdp}; do
 	xit_expect_none "$mode: r3 sees none of r1's storage traffic" \
 		eaves xit_ns r1 ping -c 1 -W 1 10.10.0.3
 
+	# A restarted ctrld finds the same addresses (state db) and the
+	# storage port as it left it; the portal answers throughout.
+	xit_stop_ctrld TERM
+	xit_expect_ok "$mode: r1 reaches the portal while ctrld is down" \
+		xit_ns r1 ping -c 2 -i 0.2 -W 2 "$XIT_SN_PORTAL"
+	xit_start_ctrld
+	xit_expect_eq "$mode: r1 keeps its storage address across a ctrld restart" "$(sn_ip r1)" "$r1s"
+	xit_expect_eq "$mode: r3 keeps its storage address across a ctrld restart" "$(sn_ip r3)" "$r3s"
+
 	# Reload: r3 leaves, r2 gets a configured address.
 	xit_section "storage network reload, datapath $mode"
 	want=$XIT_SN_NET.7.7
