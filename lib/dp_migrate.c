@@ -382,7 +382,11 @@ static int unpin_port_stats(const struct xpan_dp *dp)
 	char path[PATH_MAX + sizeof(XPAN_MAP_PORT_STATS) + 1];
 
 	snprintf(path, sizeof(path), "%s/%s", dp->bpffs, XPAN_MAP_PORT_STATS);
-	if (unlink(path) && errno != ENOENT) {
+	if (unlink(path)) {
+		if (errno == ENOENT) {
+			pr_info("upgrade: complete\n");
+			return 0;
+		}
 		pr_warn("upgrade: cannot remove %s: %s\n", path,
 			strerror(errno));
 		return -errno;
