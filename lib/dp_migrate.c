@@ -384,7 +384,8 @@ static int unpin_port_stats(const struct xpan_dp *dp)
 	snprintf(path, sizeof(path), "%s/%s", dp->bpffs, XPAN_MAP_PORT_STATS);
 	if (unlink(path)) {
 		if (errno == ENOENT) {
-			pr_info("upgrade: complete\n");
+			pr_info("upgrade: no %s to remove; upgrade complete\n",
+				XPAN_MAP_PORT_STATS);
 			return 0;
 		}
 		pr_warn("upgrade: cannot remove %s: %s\n", path,
