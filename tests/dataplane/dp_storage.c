@@ -155,6 +155,9 @@ static void arp_subnet_dropped(enum dp_hook hook)
 		/* probe for another node's address */
 		{ ETH_ARP(MAC_BCAST, MAC_P0),
 		  ARP(1, MAC_P0, IP_ANY, MAC_ZERO, SIP_P1), PAD18 },
+		/* from the storage address into the VLAN */
+		{ ETH_ARP(MAC_BCAST, MAC_P0),
+		  ARP(1, MAC_P0, SIP_P0, MAC_ZERO, IP_P1), PAD18 },
 	};
 	const __u8 src[][60] = {
 		/* as port 1's storage address */
@@ -176,7 +179,7 @@ static void arp_subnet_dropped(enum dp_hook hook)
 		cr_assert_eq(run(hook, 0, src[i], 60, NULL, NULL), v_drop(hook),
 			     "[%s] ARP %zu from a foreign address dropped", h,
 			     i);
-	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_DST), 4, "[%s] storage_dst", h);
+	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_DST), 5, "[%s] storage_dst", h);
 	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_SRC), 3, "[%s] storage_src", h);
 	cr_assert_eq(DROPS(0, XPAN_DROP_SPOOFED_IP), 0, "[%s] not spoofed_ip", h);
 	cr_assert_eq(dp_stat(0, XPAN_CNT_ARP_REPLIES), 0, "[%s] nothing answered",
@@ -235,6 +238,8 @@ static void ip4_wrong_src(enum dp_hook hook)
 		  UDP_DPT },
 		/* its VLAN address, to another node's storage address */
 		{ ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(IP_P0, SIP_P1), UDP_DPT },
+		/* VLAN addresses only, at the portal's MAC */
+		{ ETH_IP4(MAC_PORTAL, MAC_P0), IP4_UDP(IP_P0, IP_P1), UDP_DPT },
 	};
 
 	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
@@ -242,7 +247,7 @@ static void ip4_wrong_src(enum dp_hook hook)
 				 NULL), v_drop(hook),
 			     "[%s] frame %zu from a foreign source dropped", h,
 			     i);
-	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_SRC), 4, "[%s] storage_src", h);
+	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_SRC), 5, "[%s] storage_src", h);
 	cr_assert_eq(DROPS(0, XPAN_DROP_STORAGE_DST), 0, "[%s] storage_dst", h);
 	cr_assert_eq(dp_stat(0, XPAN_CNT_STORAGE), 0, "[%s] nothing forwarded",
 		     h);
@@ -290,6 +295,13 @@ static void never_learned(enum dp_hook hook)
 		ETH_ARP(MAC_BCAST, MAC_P0),
 		ARP(1, MAC_P0, SIP_P0, MAC_ZERO, SIP_P1), PAD18,
 	};
+	const __u8 arp_vlan[] = {
+		ETH_ARP(MAC_BCAST, MAC_P0),
+		ARP(1, MAC_P0, SIP_P0, MAC_ZERO, IP_P1), PAD18,
+	};
+	const __u8 to_vlan[] = {
+		ETH_IP4(MAC_P1, MAC_P0), IP4_UDP(SIP_P0, IP_P1), UDP_DPT,
+	};
 	const __u8 from_other[] = {
 		ETH_IP4(MAC_PORTAL, MAC_P0), IP4_UDP(SIP_P1, IP_PORTAL), UDP_DPT,
 	};
@@ -303,6 +315,8 @@ static void never_learned(enum dp_hook hook)
 	run(hook, 0, to_portal, sizeof(to_portal), NULL, NULL);
 	run(hook, 0, arp, sizeof(arp), NULL, NULL);
 	run(hook, 0, arp_other, sizeof(arp_other), NULL, NULL);
+	run(hook, 0, arp_vlan, sizeof(arp_vlan), NULL, NULL);
+	run(hook, 0, to_vlan, sizeof(to_vlan), NULL, NULL);
 	run(hook, 0, from_other, sizeof(from_other), NULL, NULL);
 	cr_assert(!dp_learned_get(10, "100.64.1.1", &l),
 		  "[%s] own storage address not learned", h);
