@@ -112,8 +112,10 @@ static const struct xpan_cmd show_cmds[] = {
 		.summary = "per-port counters and drops by reason, summed over CPUs",
 		.doc = "Reads the pinned xpan_ports and xpan_counters maps directly (each port's\n"
 		       "counters are in its slot), so it works while xpan-ctrld is stopped.\n"
+		       "The storage network's port is a row with ifname \"storage\" once it has\n"
+		       "counted anything.\n"
 		       "JSON: an array of {ifname, ifindex, rx_packets, rx_bytes, fwd_unicast,\n"
-		       "flooded, arp_replies, learned, drops: {REASON: count}}.",
+		       "flooded, arp_replies, learned, storage, drops: {REASON: count}}.",
 		.opts = maps_opts,
 		.run = do_show_stats,
 	},
