@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -600,6 +601,18 @@ Test(dp_storage, lib_attach_and_upgrade, .init = dp_setup,
 	lib_open(false);
 	cr_assert_lt(xpan_dp_maps(lib_dp)->storage, 0,
 		     "read-only open: no xpan_storage yet");
+	xpan_dp_close(lib_dp);
+	lib_dp = NULL;
+	/* A crash after loading, before the swap: the next open swaps. */
+	setenv("XPAN_UPGRADE_ABORT_AFTER", "load", 1);
+	err = xpan_dp_open(lib_bpffs, true, &lib_dp);
+	unsetenv("XPAN_UPGRADE_ABORT_AFTER");
+	cr_assert_eq(err, -ECANCELED, "upgrade stopped after loading: %s",
+		     strerror(-err));
+	cr_assert_neq(pinned_id("prog_port_tc"), old_port,
+		      "new prog_port_tc pinned");
+	cr_assert_eq(tc_id(dp.ifindex[0]), old_port,
+		     "port 0 still runs the old program");
 	lib_open(true);
 	cr_assert_geq(xpan_dp_maps(lib_dp)->storage, 0, "xpan_storage pinned");
 	cr_assert_neq(pinned_id("prog_port_tc"), old_port,
@@ -614,6 +627,13 @@ Test(dp_storage, lib_attach_and_upgrade, .init = dp_setup,
 		     "port 1 runs the new XDP program");
 	cr_assert_eq(tc_id(dp.storage_ifindex), pinned_id("prog_storage_tc"),
 		     "dpst1 runs the new storage program");
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/upgrade_pending", lib_bpffs);
+		cr_assert_neq(access(path, F_OK), 0,
+			      "the upgrade mark is gone once complete");
+	}
 
 	xpan_dp_close(lib_dp);
 	lib_dp = NULL;
