@@ -135,6 +135,15 @@ static const struct xpan_cmd show_cmds[] = {
 		.opts = maps_opts,
 		.run = do_show_bindings,
 	},
+	{
+		.name = "storage",
+		.summary = "storage network: subnet, portal, node storage addresses",
+		.doc = "Reads the pinned xpan_storage and xpan_storage_addrs maps directly.\n"
+		       "JSON: {enabled, subnet, prefix, portal_ip, portal_mac, ifindex,\n"
+		       "ifname, addrs: [{ip, mac, ifindex, ifname, slot, node_id}]}.",
+		.opts = maps_opts,
+		.run = do_show_storage,
+	},
 	{ .name = NULL },
 };
 
@@ -209,7 +218,7 @@ static const struct xpan_cmd root_cmds[] = {
 	},
 	{
 		.name = "show",
-		.summary = "show nodes, vlans, ports, stats, macs or bindings",
+		.summary = "show nodes, vlans, ports, stats, macs, bindings or storage",
 		.sub = show_cmds,
 	},
 	{
