@@ -581,6 +581,9 @@ static int unlink_pins(const char *bpffs)
 	if (!pin_path(path, sizeof(path), bpffs, XPAN_DP_CTRLD_LOCK) &&
 	    rmdir(path) && errno != ENOENT)
 		pr_warn("cannot remove %s: %s\n", path, strerror(errno));
+	if (!pin_path(path, sizeof(path), bpffs, DP_UPGRADE_MARK) &&
+	    rmdir(path) && errno != ENOENT)
+		pr_warn("cannot remove %s: %s\n", path, strerror(errno));
 	if (rmdir(bpffs) && errno != ENOENT) {
 		if (!err)
 			err = -errno;

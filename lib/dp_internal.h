@@ -20,6 +20,13 @@
 #define PIN_PROG_XDP	"prog_port_xdp"
 #define PIN_PROG_EGRESS	"prog_flood_egress"
 #define PIN_PROG_STORAGE "prog_storage_tc"
+/*
+ * An empty directory under bpffs (bpffs holds no plain files) that an
+ * upgrade creates before it loads and removes once every port runs the
+ * new programs: a crash in between leaves it, and the next open upgrades
+ * again although the pinned programs are already the new ones.
+ */
+#define DP_UPGRADE_MARK	"upgrade_pending"
 
 /* The name every build of the port program carries (bpf_prog_info.name). */
 #define PORT_PROG_NAME	"xpan_port_in"

@@ -13,7 +13,10 @@
  * next open starts over from what is there.
  */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,14 +63,26 @@ static int progs_stale(const struct xpan_dp *dp, bool missing_too)
 	return n;
 }
 
+static int mark_path(const struct xpan_dp *dp, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", dp->bpffs, DP_UPGRADE_MARK);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 bool dp_old_layout(const struct xpan_dp *dp)
 {
 	int fd = get_pinned(dp->bpffs, XPAN_MAP_PORT_STATS);
+	char path[PATH_MAX];
+	struct stat st;
 
 	if (fd >= 0) {
 		close(fd);
 		return true;
 	}
+	/* An upgrade that stopped before every port ran the new programs. */
+	if (!mark_path(dp, path, sizeof(path)) && !stat(path, &st))
+		return true;
 	/* Loaded by the old xpan after its xpan_port_stats pin was lost. */
 	return progs_stale(dp, false) > 0;
 }
@@ -382,7 +397,12 @@ static int unpin_port_stats(const struct xpan_dp *dp)
 	char path[PATH_MAX + sizeof(XPAN_MAP_PORT_STATS) + 1];
 
 	snprintf(path, sizeof(path), "%s/%s", dp->bpffs, XPAN_MAP_PORT_STATS);
-	if (unlink(path) && errno != ENOENT) {
+	if (unlink(path)) {
+		if (errno == ENOENT) {
+			pr_info("upgrade: no %s to remove; upgrade complete\n",
+				XPAN_MAP_PORT_STATS);
+			return 0;
+		}
 		pr_warn("upgrade: cannot remove %s: %s\n", path,
 			strerror(errno));
 		return -errno;
@@ -410,9 +430,18 @@ static bool stop_after(const char *step)
 int dp_migrate(struct xpan_dp *dp)
 {
 	int missing_maps, failed, old_fd, err;
+	char path[PATH_MAX];
 
 	pr_info("upgrade: %s holds a dataplane of an older xpan: upgrading in place\n",
 		dp->bpffs);
+	err = mark_path(dp, path, sizeof(path));
+	if (err)
+		return err;
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("upgrade: cannot create %s: %s\n", path, strerror(-err));
+		return err;
+	}
 	if (progs_stale(dp, true)) {
 		err = dp_create(dp, 1);
 		if (err)
@@ -451,9 +480,14 @@ int dp_migrate(struct xpan_dp *dp)
 	if (stop_after("counters"))
 		return -ECANCELED;
 	if (failed) {
-		pr_warn("upgrade: %d steps failed (see above); %s/%s stays pinned so that the next start or 'xpan load' completes the upgrade\n",
-			failed, dp->bpffs, XPAN_MAP_PORT_STATS);
+		pr_warn("upgrade: %d steps failed (see above); %s/%s stays so that the next start or 'xpan load' completes the upgrade\n",
+			failed, dp->bpffs, DP_UPGRADE_MARK);
 		return 0;
 	}
-	return unpin_port_stats(dp);
+	err = unpin_port_stats(dp);
+	if (!err && rmdir(path) && errno != ENOENT) {
+		err = -errno;
+		pr_warn("upgrade: cannot remove %s: %s\n", path, strerror(-err));
+	}
+	return err;
 }

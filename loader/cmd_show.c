@@ -2,6 +2,7 @@
 /* xpan show ports|stats: straight from the pinned maps. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,14 +131,15 @@ int do_show_ports(const struct xpan_opts *opts, int argc, char **argv)
 	return XPAN_EXIT_OK;
 }
 
-static void print_stats(struct out *o, __u32 ifindex,
+/* name: the row's ifname; NULL for the interface's own name. */
+static void print_stats(struct out *o, const char *name, __u32 ifindex,
 			const struct xpan_port_counters *s)
 {
 	char ifname[IF_NAMESIZE], label[32];
 	bool any = false;
 
 	out_obj_start(o, NULL);
-	out_str(o, "ifname", "%-16s", ifname_of(ifindex, ifname));
+	out_str(o, "ifname", "%-16s", name ? name : ifname_of(ifindex, ifname));
 	out_uint(o, "ifindex", "%-8" PRIu64, ifindex);
 	out_uint(o, "rx_packets", "%-12" PRIu64, s->v[XPAN_CNT_RX_PACKETS]);
 	out_uint(o, "rx_bytes", "%-14" PRIu64, s->v[XPAN_CNT_RX_BYTES]);
@@ -145,6 +147,7 @@ static void print_stats(struct out *o, __u32 ifindex,
 	out_uint(o, "flooded", "%-10" PRIu64, s->v[XPAN_CNT_FLOODED]);
 	out_uint(o, "arp_replies", "%-10" PRIu64, s->v[XPAN_CNT_ARP_REPLIES]);
 	out_uint(o, "learned", "%-9" PRIu64, s->v[XPAN_CNT_LEARNED]);
+	out_uint(o, "storage", "%-10" PRIu64, s->v[XPAN_CNT_STORAGE]);
 
 	/* JSON lists every reason, so scripts can rely on the keys; the
 	 * table only the ones that happened. */
@@ -166,6 +169,41 @@ static void print_stats(struct out *o, __u32 ifindex,
 	out_obj_end(o);
 	out_text(o, "%s\n", any ? "" : "-");
 	out_obj_end(o);
+}
+
+/*
+ * The storage port's row, named "storage", when its slot counted anything
+ * (a platform without the storage network shows no such row). Its
+ * ifindex is the one xpan_storage names, 0 when that map is not pinned.
+ */
+static int print_storage_stats(struct out *o, const char *bpffs, int fd)
+{
+	struct xpan_storage_net sn = { 0 };
+	struct xpan_port_counters s;
+	char path[PATH_MAX];
+	__u32 key = 0;
+	int err, sfd;
+	bool any = false;
+
+	err = xpan_read_counters(fd, XPAN_STORAGE_SLOT, &s);
+	if (err) {
+		pr_warn("cannot read %s slot %u (the storage port): %s\n",
+			XPAN_MAP_COUNTERS, XPAN_STORAGE_SLOT, strerror(-err));
+		return err;
+	}
+	for (int k = 0; k < XPAN_CNT_SLOTS; k++)
+		any |= s.v[k] != 0;
+	if (!any)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", bpffs, XPAN_MAP_STORAGE);
+	sfd = bpf_obj_get(path);
+	if (sfd >= 0) {
+		if (bpf_map_lookup_elem(sfd, &key, &sn))
+			memset(&sn, 0, sizeof(sn));
+		close(sfd);
+	}
+	print_stats(o, "storage", sn.ifindex, &s);
+	return 0;
 }
 
 /*
@@ -202,9 +240,9 @@ int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 		rc = XPAN_EXIT_FAIL;
 		goto out_free;
 	}
-	out_text(&o, "%-16s%-8s%-12s%-14s%-12s%-10s%-10s%-9s%s\n", "IFNAME",
-		 "IFINDEX", "RX_PKTS", "RX_BYTES", "FWD_UCAST", "FLOODED",
-		 "ARP_REPL", "LEARNED", "DROPS");
+	out_text(&o, "%-16s%-8s%-12s%-14s%-12s%-10s%-10s%-9s%-10s%s\n",
+		 "IFNAME", "IFINDEX", "RX_PKTS", "RX_BYTES", "FWD_UCAST",
+		 "FLOODED", "ARP_REPL", "LEARNED", "STORAGE", "DROPS");
 	out_arr_start(&o, NULL);
 	for (int i = 0; i < n; i++) {
 		struct xpan_port_counters s;
@@ -218,8 +256,10 @@ int do_show_stats(const struct xpan_opts *opts, int argc, char **argv)
 			rc = XPAN_EXIT_FAIL;
 			continue;
 		}
-		print_stats(&o, ports[i].ifindex, &s);
+		print_stats(&o, NULL, ports[i].ifindex, &s);
 	}
+	if (print_storage_stats(&o, bpffs, fd))
+		rc = XPAN_EXIT_FAIL;
 	out_arr_end(&o);
 	out_close(&o);
 out_free:

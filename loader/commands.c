@@ -112,8 +112,10 @@ static const struct xpan_cmd show_cmds[] = {
 		.summary = "per-port counters and drops by reason, summed over CPUs",
 		.doc = "Reads the pinned xpan_ports and xpan_counters maps directly (each port's\n"
 		       "counters are in its slot), so it works while xpan-ctrld is stopped.\n"
+		       "The storage network's port is a row with ifname \"storage\" once it has\n"
+		       "counted anything.\n"
 		       "JSON: an array of {ifname, ifindex, rx_packets, rx_bytes, fwd_unicast,\n"
-		       "flooded, arp_replies, learned, drops: {REASON: count}}.",
+		       "flooded, arp_replies, learned, storage, drops: {REASON: count}}.",
 		.opts = maps_opts,
 		.run = do_show_stats,
 	},
@@ -132,6 +134,15 @@ static const struct xpan_cmd show_cmds[] = {
 		       "flags: [\"static\"|\"learned\"]}, learned rows with age_ms.",
 		.opts = maps_opts,
 		.run = do_show_bindings,
+	},
+	{
+		.name = "storage",
+		.summary = "storage network: subnet, portal, node storage addresses",
+		.doc = "Reads the pinned xpan_storage and xpan_storage_addrs maps directly.\n"
+		       "JSON: {enabled, subnet, prefix, portal_ip, portal_mac, ifindex,\n"
+		       "ifname, addrs: [{ip, mac, ifindex, ifname, slot, node_id}]}.",
+		.opts = maps_opts,
+		.run = do_show_storage,
 	},
 	{ .name = NULL },
 };
@@ -218,7 +229,7 @@ static const struct xpan_cmd root_cmds[] = {
 	},
 	{
 		.name = "show",
-		.summary = "show nodes, vlans, ports, stats, macs or bindings",
+		.summary = "show nodes, vlans, ports, stats, macs, bindings or storage",
 		.sub = show_cmds,
 	},
 	{

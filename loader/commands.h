@@ -12,6 +12,7 @@ int do_show_ports(const struct xpan_opts *o, int argc, char **argv);
 int do_show_stats(const struct xpan_opts *o, int argc, char **argv);
 int do_show_macs(const struct xpan_opts *o, int argc, char **argv);
 int do_show_bindings(const struct xpan_opts *o, int argc, char **argv);
+int do_show_storage(const struct xpan_opts *o, int argc, char **argv);
 int do_show_nodes(const struct xpan_opts *o, int argc, char **argv);
 int do_show_vlans(const struct xpan_opts *o, int argc, char **argv);
 int do_reload(const struct xpan_opts *o, int argc, char **argv);
