@@ -26,6 +26,8 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
 
 #include "bpf/xpan_shared.h"
 #include "dataplane.h"
@@ -593,6 +595,34 @@ static int unlink_pins(const char *bpffs)
 	return err;
 }
 
+/* Deletes the storage veth pair by its dataplane end. 0 or -errno. */
+static int delete_storage_port(int ifindex)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_link *l = rtnl_link_alloc();
+	char name[IF_NAMESIZE] = "?";
+	int rc = -ENOMEM;
+
+	if_indextoname((unsigned int)ifindex, name);
+	if (sk && l && !(rc = nl_connect(sk, NETLINK_ROUTE))) {
+		rtnl_link_set_ifindex(l, ifindex);
+		rc = rtnl_link_delete(sk, l);
+	}
+	if (l)
+		rtnl_link_put(l);
+	if (sk)
+		nl_socket_free(sk);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (rc) {
+		pr_warn("cannot remove the storage port %s (ifindex %d): %s; remove it with 'ip link del %s'\n",
+			name, ifindex, nl_geterror(rc), name);
+		return -EIO;
+	}
+	pr_info("removed the storage port %s and its peer\n", name);
+	return 0;
+}
+
 int xpan_dp_unload_all(const char *bpffs, bool all)
 {
 	struct if_nameindex *ifs, *i;
@@ -624,6 +654,11 @@ int xpan_dp_unload_all(const char *bpffs, bool all)
 	    sn.ifindex && if_indextoname(sn.ifindex, (char[IF_NAMESIZE]){}) &&
 	    (counters_id || all)) {
 		e = detach_storage((int)sn.ifindex, counters_id);
+		if (e && !err)
+			err = e;
+		/* ctrld made the pair; without the dataplane it carries
+		 * nothing, so it goes with it (both ends at once). */
+		e = delete_storage_port((int)sn.ifindex);
 		if (e && !err)
 			err = e;
 	}

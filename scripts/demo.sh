@@ -82,7 +82,7 @@ down()
 		ip link del "xp-$n" 2>/dev/null
 	done
 	rm -rf "$D"
-	# The storage port ctrld made (one end removes the pair).
+	# The storage port, if unload could not remove it.
 	ip link del xpst0 2>/dev/null
 	# The daemons' socket directory, when nothing else uses it.
 	rmdir /run/xpan 2>/dev/null
