@@ -246,7 +246,6 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 			jsonw_string(jw, xpan_cfg_ip_str(&n->ips[j], ip, sizeof(ip)));
 		}
 		jsonw_end_array(jw);
-		jsonw_string_field(jw, "storage_ip", sip);
 		jsonw_string_field(jw, "state", state);
 		jsonw_uint_field(jw, "vlan_id", c->cfg.vlans[n->vlan].id);
 		jsonw_string_field(jw, "datapath", xpan_datapath_name(n->datapath));
@@ -263,6 +262,7 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 		jsonw_uint_field(jw, "flood_burst",
 				 xpan_cfg_flood_burst(n->flood_limit));
 		jsonw_int_field(jw, "slot", rt->slot);
+		jsonw_string_field(jw, "storage_ip", sip);
 		jsonw_end_object(jw);
 	}
 	if (json) {
