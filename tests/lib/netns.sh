@@ -234,9 +234,13 @@ xit_start_ctrld()
 	local cfg=${1:-$XIT_CFG} i
 	xit_mount_bpffs
 	echo "---- start xpan-ctrld -c $cfg" >>"$XIT_CTRLD_LOG"
-	# This run's xpan-iod, if it starts one: never a demo's on the host.
-	"$XIT_CTRLD" -c "$cfg" --socket "$XIT_SOCK" \
-		--iod-socket "$XIT_TMP/iod.sock" >>"$XIT_CTRLD_LOG" 2>&1 &
+	local iod=()
+	# This run's xpan-iod, if it starts one: never a demo's on the host
+	# (older builds, as test_upgrade runs, have no such option).
+	"$XIT_CTRLD" --help 2>/dev/null | grep -q -- --iod-socket &&
+		iod=(--iod-socket "$XIT_TMP/iod.sock")
+	"$XIT_CTRLD" -c "$cfg" --socket "$XIT_SOCK" "${iod[@]}" \
+		>>"$XIT_CTRLD_LOG" 2>&1 &
 	XIT_CTRLD_PID=$!
 	for ((i = 0; i < XIT_WAIT_READY * 5; i++)); do
 		if ! xit_ctrld_alive; then
