@@ -90,6 +90,30 @@ for mode in ${XIT_MODES:-tc xdp}; do
 	xit_expect_match "$mode: xpan-iod logged the refusal with the address's owner" \
 		"$(cat "$XIT_TMP/iod.log")" "$(sn_ip r2).*$IQN:r1.*r2"
 
+	# A hostile neighbour: r2 floods the portal with echo requests and
+	# holds more connections than its per-source limit (64) without a
+	# word; r1's I/O carries on.
+	xit_bg_ns r2 ping -f -q -w 30 "$XIT_SN_PORTAL" >/dev/null 2>&1
+	flood=$XIT_BG_PID
+	xit_bg_ns r2 python3 "$XIT_TOP/tests/storage/iscsi_raw.py" percap \
+		"$XIT_SN_PORTAL" "$XIT_SN_PORT" "$(sn_ip r2)" 100 "$XIT_TMP/stop-percap" \
+		>"$XIT_TMP/percap.out" 2>&1
+	percap=$XIT_BG_PID
+	xit_wait_for 20 grep -q '^open 100' "$XIT_TMP/percap.out" ||
+		xit_failed "$mode: r2 opened 100 connections ($(cat "$XIT_TMP/percap.out"))"
+	xit_expect_ok "$mode: r1 writes and reads back 4 MiB while r2 floods the portal" \
+		xit_ns r1 "$IOD_RW" "$(portal_url 0)" "$IQN:r1" roundtrip 8192
+	out=$(xit_ns r1 iscsi-ls -s -i "$IQN:r1" "$(portal_url)" 2>&1)
+	xit_expect_eq "$mode: r1 still logs in and sees its LUNs meanwhile" \
+		"$(grep -c '^Lun:' <<<"$out")" 2
+	touch "$XIT_TMP/stop-percap"
+	xit_wait_for 10 grep -q '^refused' "$XIT_TMP/percap.out"
+	sleep 0.5
+	xit_expect_eq "$mode: r2's connections beyond its 64 were refused" \
+		"$(grep -c '^refused' "$XIT_TMP/percap.out")" 36
+	kill "$flood" "$percap" 2>/dev/null
+	wait "$flood" "$percap" 2>/dev/null
+
 	xit_section "iscsi-test-cu from inside r1, datapath $mode"
 	if conformance_run "$XIT_TMP" "$(portal_url 0)" "$IQN:r1" "$IQN:r1" \
 		"$(xit_nsname r1)" >"$XIT_TMP/cu-$mode.out" 2>&1; then
