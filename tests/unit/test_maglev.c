@@ -95,7 +95,7 @@ Test(maglev, order_of_the_list_does_not_matter)
 Test(maglev, removing_one_of_ten_moves_at_most_a_tenth_plus_one_percent)
 {
 	struct xpan_maglev_backend b[10], c[9];
-	char names[10][8];
+	char names[10][16];
 	uint32_t *t = tab(), *u = tab(), moved = 0, lost = 0;
 
 	for (int i = 0; i < 10; i++) {
