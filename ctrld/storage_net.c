@@ -61,23 +61,6 @@ static struct nl_sock *route_sock(void)
 	return sk;
 }
 
-static int delete_link(int ifindex)
-{
-	struct nl_sock *sk = route_sock();
-	struct rtnl_link *l = rtnl_link_alloc();
-	int rc = -NLE_NOMEM;
-
-	if (sk && l) {
-		rtnl_link_set_ifindex(l, ifindex);
-		rc = rtnl_link_delete(sk, l);
-	}
-	if (l)
-		rtnl_link_put(l);
-	if (sk)
-		nl_socket_free(sk);
-	return rc;
-}
-
 /*
  * The pair exists (made now if neither end did): 0, or -1 with err when
  * a name is taken by something that is not our pair.
@@ -229,7 +212,6 @@ static void retire_pair(struct ctrld *c, __u32 ifindex)
 	struct xpan_storage_net off = {};
 	char name[IF_NAMESIZE] = "?";
 	__u32 zero = 0;
-	int rc;
 
 	if (bpf_map_update_elem(m->storage, &zero, &off, BPF_ANY))
 		pr_warn("storage network: cannot clear %s: %s\n",
@@ -237,11 +219,7 @@ static void retire_pair(struct ctrld *c, __u32 ifindex)
 	if (!if_indextoname(ifindex, name))
 		return;
 	xpan_dp_detach_storage(c->dp, (int)ifindex);
-	rc = delete_link((int)ifindex);
-	if (rc && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV)
-		pr_warn("storage network: cannot remove the old storage port %s: %s\n",
-			name, nl_geterror(rc));
-	else
+	if (!xpan_dp_delete_storage_port((int)ifindex))
 		pr_info("storage network: removed the old storage port %s\n",
 			name);
 }

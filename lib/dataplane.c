@@ -595,8 +595,7 @@ static int unlink_pins(const char *bpffs)
 	return err;
 }
 
-/* Deletes the storage veth pair by its dataplane end. 0 or -errno. */
-static int delete_storage_port(int ifindex)
+int xpan_dp_delete_storage_port(int ifindex)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	struct rtnl_link *l = rtnl_link_alloc();
@@ -658,7 +657,7 @@ int xpan_dp_unload_all(const char *bpffs, bool all)
 			err = e;
 		/* ctrld made the pair; without the dataplane it carries
 		 * nothing, so it goes with it (both ends at once). */
-		e = delete_storage_port((int)sn.ifindex);
+		e = xpan_dp_delete_storage_port((int)sn.ifindex);
 		if (e && !err)
 			err = e;
 	}

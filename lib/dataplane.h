@@ -83,6 +83,11 @@ int xpan_dp_detach(struct xpan_dp *dp, int ifindex);
  * enabled. 0 or -errno.
  */
 int xpan_dp_attach_storage(struct xpan_dp *dp, int ifindex);
+/*
+ * Delete the storage veth pair (both ends) by one end's ifindex; gone
+ * already is not an error. 0 or -EIO (the reason is logged).
+ */
+int xpan_dp_delete_storage_port(int ifindex);
 /* Remove this instance's xpan_storage_in from ifindex; 0 when none. */
 int xpan_dp_detach_storage(struct xpan_dp *dp, int ifindex);
 /* Whether this instance's current xpan_storage_in runs on ifindex. */
