@@ -366,7 +366,7 @@ measure()
 
 # Drops on the node port and the storage port after the runs: the
 # dataplane's own count of what it threw away.
-declare -A DROPS
+declare -A DROPS RXP
 port_drops()
 {
 	local dp=$1 json
@@ -376,6 +376,12 @@ port_drops()
 		[ (if type == "array" then .[] else (.ports // .stats // .)[] end)
 		  | (.drops // {}) | to_entries[] | .value | numbers ] | add // 0' <<<"$json" 2>/dev/null)
 	[ -n "${DROPS[$dp]}" ] || DROPS[$dp]=?
+	# frames the node port took in: proof that the node's load went
+	# through the dataplane (and that the drop count is a real one)
+	RXP[$dp]=$(jq -r --arg p "$PORT" '
+		[ (if type == "array" then .[] else (.ports // .stats // .)[] end)
+		  | select(.ifname == $p) | .rx_packets ] | add // empty' <<<"$json" 2>/dev/null)
+	[ -n "${RXP[$dp]}" ] || RXP[$dp]=?
 }
 
 START=$(date +%s)
@@ -396,6 +402,7 @@ for dp in $DPS; do
 		say "$dp round $rep/$REPS: loopback $l IOPS, node $n IOPS"
 	done
 	port_drops "$dp"
+	say "$dp: dataplane drops ${DROPS[$dp]}, frames in at $PORT ${RXP[$dp]}"
 	platform_down
 done
 [ ${#FAILED[@]} -eq 0 ] || KEEP_LOGS=1
@@ -462,8 +469,8 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 			"$(jnum "${CPU[$dp:node]:-}")" "$(jnum "${CPU[$dp:loop]:-}")"
 		printf '"busy_pct_node":{"cpu0":%s,"cpu1":%s},"busy_pct_loopback":{"cpu0":%s,"cpu1":%s},' \
 			"$(jnum "$bn0")" "$(jnum "$bn1")" "$(jnum "$bl0")" "$(jnum "$bl1")"
-		printf '"dataplane_drops":%s,"samples":{"node":[%s],"loopback":[%s]}}' \
-			"$(jnum "${DROPS[$dp]:-}")" "$(jlist "${S[$dp:node]:-}")" "$(jlist "${S[$dp:loop]:-}")"
+		printf '"dataplane_drops":%s,"node_port_rx_packets":%s,"samples":{"node":[%s],"loopback":[%s]}}' \
+			"$(jnum "${DROPS[$dp]:-}")" "$(jnum "${RXP[$dp]:-}")" "$(jlist "${S[$dp:node]:-}")" "$(jlist "${S[$dp:loop]:-}")"
 		sep=,
 	done
 	printf '],"failed":['
