@@ -10,11 +10,14 @@
 #   bash bench/storage_node.sh [-r REPS] [-t SECONDS] [-q QD] [-j N]
 #                              [-d|--datapath tc|xdp|both] [-P] [-h]
 #
-#   -r  repetitions; each repetition measures loopback, then the node
-#       (default 3); each figure is the best of them, as in
-#       bench/storage.sh (the machine is shared, and other people's load
-#       only ever slows a run down); the JSON keeps every sample
-#   -t  seconds per measurement (default 5)
+#   -r  repetitions (default 5); each measures loopback and the node, one
+#       after the other, in turns (odd ones loopback first, even ones the
+#       node first, so a load that grows or fades hits both alike). Each
+#       IOPS figure is the best of them, as in bench/storage.sh (the
+#       machine is shared, and other people's load only ever slows a run
+#       down); the table adds the median of the per-repetition ratios,
+#       and the JSON keeps every sample
+#   -t  seconds per measurement (default 3)
 #   -q  queue depth, shared by the sessions (default 32)
 #   -j  iSCSI sessions sharing that queue depth (default 2, as
 #       bench/storage.sh: one libiscsi session tops out on the client)
@@ -34,13 +37,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 
-SECS=5
-REPS=3
+SECS=3
+REPS=5
 JOBS=2
 QD=32
 DPS="tc xdp"
 PIN=1
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	-r|--reps) REPS=${2:-}; shift ;;
@@ -297,20 +300,31 @@ platform_up()
 
 # CPU ticks (user+system, all threads) a process used so far
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU seconds (user+system) of this shell's finished children: the
+# clients, with the softirq work their sends run in their own context
+# (`times` in this shell: a $(...) subshell would report its own)
+children_cpu()
+{
+	times >"$W/times"
+	tail -n 1 "$W/times" | awk '{ gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }'
+}
 # busy and total jiffies of one CPU (softirq included)
 cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 declare -A R	# R[dp:side] = best IOPS
 declare -A CPU	# CPU[dp:side] = xpan-iod us per command in the best run
+declare -A CCPU	# CCPU[dp:side] = client us per command in the best run
+declare -A CC	# CC[dp:side] = client us per command, every sample
 declare -A BUSY	# BUSY[dp:side] = "cpu0% cpu1%" in the best run
 declare -A S	# S[dp:side] = every sample
 
-record()	# key iops cpu busy
+record()	# key iops cpu busy client-cpu
 {
 	S[$1]="${S[$1]:-}${S[$1]:+ }$2"
+	CC[$1]="${CC[$1]:-}${CC[$1]:+ }$5"
 	if [ -z "${R[$1]:-}" ] || [ "$2" -gt "${R[$1]}" ]; then
-		R[$1]=$2 CPU[$1]=$3 BUSY[$1]=$4
+		R[$1]=$2 CPU[$1]=$3 BUSY[$1]=$4 CCPU[$1]=$5
 	fi
 }
 
@@ -319,7 +333,7 @@ record()	# key iops cpu busy
 # inside the node's namespace against the portal.
 measure()
 {
-	local dp=$1 side=$2 url pfx=() c0 c1 a0 a1 b0 b1 out ops v j init
+	local dp=$1 side=$2 url pfx=() c0 c1 a0 a1 b0 b1 k0 k1 out ops v j init
 	local jqd=$(( (QD + JOBS - 1) / JOBS ))
 	if [ "$side" = loop ]; then
 		url=iscsi://127.0.0.1:$LOOP_PORT/$TARGET/0
@@ -331,6 +345,7 @@ measure()
 	warm_cache
 	pin_server "$IOD_PID"
 	c0=$(cpu_ticks "$IOD_PID")
+	children_cpu >"$W/k0"
 	read -r a0 a1 < <(cpu_busy 0)
 	read -r b0 b1 < <(cpu_busy 1)
 	LOAD_PIDS=()
@@ -343,6 +358,8 @@ measure()
 	done
 	wait "${LOAD_PIDS[@]}"
 	LOAD_PIDS=()
+	children_cpu >"$W/k1"
+	k0=$(cat "$W/k0") k1=$(cat "$W/k1")
 	c1=$(cpu_ticks "$IOD_PID")
 	local busy
 	busy=$(awk -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" \
@@ -360,7 +377,8 @@ measure()
 	fi
 	v=$(json_field iops <<<"$out" | awk '{ s += $1 } END { printf "%.0f", s }')
 	record "$dp:$side" "$v" "$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$ops" \
-		'BEGIN { printf "%.1f", t / hz * 1e6 / n }')" "$busy"
+		'BEGIN { printf "%.1f", t / hz * 1e6 / n }')" "$busy" \
+		"$(awk -v a="$k0" -v b="$k1" -v n="$ops" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')"
 	LAST=$v
 }
 
@@ -384,6 +402,18 @@ port_drops()
 	[ -n "${RXP[$dp]}" ] || RXP[$dp]=?
 }
 
+TARGET_RATIO=0.85
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b }'; }
+meets() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r != "" && r >= t) }' && echo yes || echo no; }
+# median of a list of numbers
+median_of()
+{
+	printf '%s\n' $1 | sort -g |
+		awk 'NF { v[++n] = $1 } END { if (n) print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
+median() { median_of "${S[$1]:-}"; }
+declare -A PR	# PR[dp] = node/loopback of each repetition
+
 START=$(date +%s)
 say "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); datapaths: $DPS; best of $REPS," \
 	"${SECS}s per run, 4 KiB random read at QD $QD over $JOBS iSCSI sessions, pinned=$PIN"
@@ -397,9 +427,17 @@ for dp in $DPS; do
 	fi
 	say "$dp: node $NS ($NODE_SIP) on port $PORT, portal $PORTAL_IP:$SN_PORT, loopback 127.0.0.1:$LOOP_PORT"
 	for rep in $(seq "$REPS"); do
-		LAST=n/a; measure "$dp" loop || FAILED+=("$dp loopback"); l=$LAST
-		LAST=n/a; measure "$dp" node || FAILED+=("$dp node"); n=$LAST
-		say "$dp round $rep/$REPS: loopback $l IOPS, node $n IOPS"
+		order="loop node"
+		[ $((rep % 2)) -eq 1 ] || order="node loop"
+		l=n/a n=n/a
+		for side in $order; do
+			LAST=n/a
+			measure "$dp" "$side" || FAILED+=("$dp $side")
+			if [ $side = loop ]; then l=$LAST; else n=$LAST; fi
+		done
+		pr=$(ratio "${n#n/a}" "${l#n/a}")
+		[ -z "$pr" ] || PR[$dp]="${PR[$dp]:-}${PR[$dp]:+ }$pr"
+		say "$dp round $rep/$REPS ($order): loopback $l IOPS, node $n IOPS, ratio ${pr:-n/a}"
 	done
 	port_drops "$dp"
 	say "$dp: dataplane drops ${DROPS[$dp]}, frames in at $PORT ${RXP[$dp]}"
@@ -408,34 +446,30 @@ done
 [ ${#FAILED[@]} -eq 0 ] || KEEP_LOGS=1
 
 # ---- report ----
-TARGET_RATIO=0.85
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b }'; }
-meets() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r != "" && r >= t) }' && echo yes || echo no; }
-median()
-{
-	printf '%s\n' ${S[$1]:-} | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 echo
-printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-17s | %-17s | %s\n' \
-	datapath "node IOPS" "loop IOPS" ratio target met? "iod us/cmd n/l" "cpu0/cpu1% n/l" drops
-printf '%s\n' "----------+------------+------------+--------+---------+------+-------------------+-------------------+------"
+printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-17s | %-17s | %-17s | %s\n' \
+	datapath "node IOPS" "loop IOPS" ratio target met? "med ratio" "iod us/cmd n/l" "client us/cmd n/l" "cpu0/cpu1% n/l" drops
+printf '%s\n' "----------+------------+------------+--------+---------+------+-----------+-------------------+-------------------+-------------------+------"
 ROWS=()
 for dp in $DPS; do
 	n=${R[$dp:node]:-}
 	l=${R[$dp:loop]:-}
 	rt=$(ratio "$n" "$l")
 	met=$(meets "$rt" $TARGET_RATIO)
-	printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-17s | %-17s | %s\n' \
-		"$dp" "${n:-n/a}" "${l:-n/a}" "${rt:-n/a}" ">=$TARGET_RATIO" "$met" \
+	mr=$(median_of "${PR[$dp]:-}" | awk '{ printf "%.2f", $1 }')
+	printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-17s | %-17s | %-17s | %s\n' \
+		"$dp" "${n:-n/a}" "${l:-n/a}" "${rt:-n/a}" ">=$TARGET_RATIO" "$met" "${mr:-n/a}" \
 		"${CPU[$dp:node]:-?} / ${CPU[$dp:loop]:-?}" \
+		"$(median_of "${CC[$dp:node]:-}") / $(median_of "${CC[$dp:loop]:-}")" \
 		"${BUSY[$dp:node]:-?} / ${BUSY[$dp:loop]:-?}" "${DROPS[$dp]:-?}"
 	ROWS+=("$dp|$n|$l|$rt|$met")
 done
 echo "4 KiB random read, QD $QD, $JOBS sessions, best of $REPS x ${SECS}s; node: from inside the"
-echo "node through its port and the storage network; loop: from the host to 127.0.0.1."
-echo "iod us/cmd: xpan-iod CPU (user+system, all threads) per command; cpu0/cpu1%: busy"
+echo "node through its port and the storage network; loop: from the host to 127.0.0.1;"
+echo "ratio: best node / best loop (the ROW); med ratio: median of each round's node / loop."
+echo "iod us/cmd: xpan-iod CPU (user+system, all threads) per command in the best run;"
+echo "client us/cmd: the clients' CPU per command, median of the rounds; cpu0/cpu1%: busy"
 echo "share of the client's CPU 0 and xpan-iod's CPU 1 (softirq included); drops: all"
 echo "drop counters of 'xpan show stats' after the runs"
 echo
@@ -463,10 +497,13 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 		printf '%s{"datapath":"%s","node_iops":%s,"loopback_iops":%s,"ratio":%s,"met":%s,' \
 			"$sep" "$dp" "$(jnum "$n")" "$(jnum "$l")" "$(jnum "$rt")" \
 			"$([ "$met" = yes ] && echo true || echo false)"
-		printf '"median_node_iops":%s,"median_loopback_iops":%s,' \
-			"$(jnum "$(median "$dp:node")")" "$(jnum "$(median "$dp:loop")")"
+		printf '"median_node_iops":%s,"median_loopback_iops":%s,"round_ratios":[%s],"median_round_ratio":%s,' \
+			"$(jnum "$(median "$dp:node")")" "$(jnum "$(median "$dp:loop")")" \
+			"$(jlist "${PR[$dp]:-}")" "$(jnum "$(median_of "${PR[$dp]:-}")")"
 		printf '"cpu_us_per_cmd_iod_node":%s,"cpu_us_per_cmd_iod_loopback":%s,' \
 			"$(jnum "${CPU[$dp:node]:-}")" "$(jnum "${CPU[$dp:loop]:-}")"
+		printf '"cpu_us_per_cmd_client_node":[%s],"cpu_us_per_cmd_client_loopback":[%s],' \
+			"$(jlist "${CC[$dp:node]:-}")" "$(jlist "${CC[$dp:loop]:-}")"
 		printf '"busy_pct_node":{"cpu0":%s,"cpu1":%s},"busy_pct_loopback":{"cpu0":%s,"cpu1":%s},' \
 			"$(jnum "$bn0")" "$(jnum "$bn1")" "$(jnum "$bl0")" "$(jnum "$bl1")"
 		printf '"dataplane_drops":%s,"node_port_rx_packets":%s,"samples":{"node":[%s],"loopback":[%s]}}' \
