@@ -316,6 +316,7 @@ declare -A R	# R[dp:side] = best IOPS
 declare -A CPU	# CPU[dp:side] = xpan-iod us per command in the best run
 declare -A CCPU	# CCPU[dp:side] = client us per command in the best run
 declare -A CC	# CC[dp:side] = client us per command, every sample
+declare -A IC	# IC[dp:side] = xpan-iod us per command, every sample
 declare -A BUSY	# BUSY[dp:side] = "cpu0% cpu1%" in the best run
 declare -A S	# S[dp:side] = every sample
 
@@ -323,6 +324,7 @@ record()	# key iops cpu busy client-cpu
 {
 	S[$1]="${S[$1]:-}${S[$1]:+ }$2"
 	CC[$1]="${CC[$1]:-}${CC[$1]:+ }$5"
+	IC[$1]="${IC[$1]:-}${IC[$1]:+ }$3"
 	if [ -z "${R[$1]:-}" ] || [ "$2" -gt "${R[$1]}" ]; then
 		R[$1]=$2 CPU[$1]=$3 BUSY[$1]=$4 CCPU[$1]=$5
 	fi
@@ -448,28 +450,35 @@ done
 # ---- report ----
 
 echo
-printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-17s | %-17s | %-17s | %s\n' \
-	datapath "node IOPS" "loop IOPS" ratio target met? "med ratio" "iod us/cmd n/l" "client us/cmd n/l" "cpu0/cpu1% n/l" drops
-printf '%s\n' "----------+------------+------------+--------+---------+------+-----------+-------------------+-------------------+-------------------+------"
+printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-10s | %-17s | %-17s | %-17s | %s\n' \
+	datapath "node IOPS" "loop IOPS" ratio target met? "med ratio" "cost ratio" "iod us/cmd n/l" "client us/cmd n/l" "cpu0/cpu1% n/l" drops
+printf '%s\n' "----------+------------+------------+--------+---------+------+-----------+------------+-------------------+-------------------+-------------------+------"
 ROWS=()
+declare -A CR
 for dp in $DPS; do
 	n=${R[$dp:node]:-}
 	l=${R[$dp:loop]:-}
 	rt=$(ratio "$n" "$l")
 	met=$(meets "$rt" $TARGET_RATIO)
 	mr=$(median_of "${PR[$dp]:-}" | awk '{ printf "%.2f", $1 }')
-	printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-17s | %-17s | %-17s | %s\n' \
-		"$dp" "${n:-n/a}" "${l:-n/a}" "${rt:-n/a}" ">=$TARGET_RATIO" "$met" "${mr:-n/a}" \
-		"${CPU[$dp:node]:-?} / ${CPU[$dp:loop]:-?}" \
-		"$(median_of "${CC[$dp:node]:-}") / $(median_of "${CC[$dp:loop]:-}")" \
+	in_=$(median_of "${IC[$dp:node]:-}") il=$(median_of "${IC[$dp:loop]:-}")
+	cn=$(median_of "${CC[$dp:node]:-}") cl=$(median_of "${CC[$dp:loop]:-}")
+	cr=$(awk -v a="$il" -v b="$cl" -v c="$in_" -v d="$cn" \
+		'BEGIN { if (c + d > 0 && a != "" && b != "") printf "%.2f", (a + b) / (c + d) }')
+	CR[$dp]=$cr
+	printf '%-9s | %10s | %10s | %6s | %-7s | %-4s | %-9s | %-10s | %-17s | %-17s | %-17s | %s\n' \
+		"$dp" "${n:-n/a}" "${l:-n/a}" "${rt:-n/a}" ">=$TARGET_RATIO" "$met" "${mr:-n/a}" "${cr:-n/a}" \
+		"${in_:-?} / ${il:-?}" "${cn:-?} / ${cl:-?}" \
 		"${BUSY[$dp:node]:-?} / ${BUSY[$dp:loop]:-?}" "${DROPS[$dp]:-?}"
 	ROWS+=("$dp|$n|$l|$rt|$met")
 done
 echo "4 KiB random read, QD $QD, $JOBS sessions, best of $REPS x ${SECS}s; node: from inside the"
 echo "node through its port and the storage network; loop: from the host to 127.0.0.1;"
 echo "ratio: best node / best loop (the ROW); med ratio: median of each round's node / loop."
-echo "iod us/cmd: xpan-iod CPU (user+system, all threads) per command in the best run;"
-echo "client us/cmd: the clients' CPU per command, median of the rounds; cpu0/cpu1%: busy"
+echo "cost ratio: loop / node of the CPU the path spends per command (xpan-iod + clients),"
+echo "the IOPS ratio where CPU is the limit, less shaken by other tenants; iod us/cmd: xpan-iod CPU"
+echo "(user+system, all threads) per command; client us/cmd: the clients' CPU per command"
+echo "(both medians of the rounds; node / loop); cpu0/cpu1% (best run): busy"
 echo "share of the client's CPU 0 and xpan-iod's CPU 1 (softirq included); drops: all"
 echo "drop counters of 'xpan show stats' after the runs"
 echo
@@ -500,8 +509,8 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 		printf '"median_node_iops":%s,"median_loopback_iops":%s,"round_ratios":[%s],"median_round_ratio":%s,' \
 			"$(jnum "$(median "$dp:node")")" "$(jnum "$(median "$dp:loop")")" \
 			"$(jlist "${PR[$dp]:-}")" "$(jnum "$(median_of "${PR[$dp]:-}")")"
-		printf '"cpu_us_per_cmd_iod_node":%s,"cpu_us_per_cmd_iod_loopback":%s,' \
-			"$(jnum "${CPU[$dp:node]:-}")" "$(jnum "${CPU[$dp:loop]:-}")"
+		printf '"cpu_us_per_cmd_iod_node":[%s],"cpu_us_per_cmd_iod_loopback":[%s],"cpu_cost_ratio":%s,' \
+			"$(jlist "${IC[$dp:node]:-}")" "$(jlist "${IC[$dp:loop]:-}")" "$(jnum "${CR[$dp]:-}")"
 		printf '"cpu_us_per_cmd_client_node":[%s],"cpu_us_per_cmd_client_loopback":[%s],' \
 			"$(jlist "${CC[$dp:node]:-}")" "$(jlist "${CC[$dp:loop]:-}")"
 		printf '"busy_pct_node":{"cpu0":%s,"cpu1":%s},"busy_pct_loopback":{"cpu0":%s,"cpu1":%s},' \
