@@ -170,7 +170,7 @@ fi
 trap cleanup EXIT
 trap 'echo; say "interrupted"; exit 130' INT TERM
 platform_down
-rm -rf "$W"
+rm -rf "$W" "$B/logs"
 mkdir -p "$W"
 
 if [ ! -x "$LOAD" ] || [ bench/storage/xs_load.c -nt "$LOAD" ]; then
