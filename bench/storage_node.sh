@@ -386,7 +386,7 @@ measure()
 
 # Drops on the node port and the storage port after the runs: the
 # dataplane's own count of what it threw away.
-declare -A DROPS RXP
+declare -A DROPS RXP KDROPS RETRANS
 port_drops()
 {
 	local dp=$1 json
@@ -402,6 +402,25 @@ port_drops()
 		[ (if type == "array" then .[] else (.ports // .stats // .)[] end)
 		  | select(.ifname == $p) | .rx_packets ] | add // empty' <<<"$json" 2>/dev/null)
 	[ -n "${RXP[$dp]}" ] || RXP[$dp]=?
+	# What the kernel dropped around the dataplane (veth rings, XDP
+	# transmit errors: ethtool -S and the link counters of the four veth
+	# ends) and the node's TCP retransmissions: the links and the
+	# namespace are this platform's, so the totals are this run's.
+	local d=0 e v
+	for e in "$PORT" "$SN_HOST" "$SN_DP" "-n $NS eth0"; do
+		if [ "${e#-n }" != "$e" ]; then
+			v=$(ip netns exec "$NS" ethtool -S eth0 2>/dev/null)
+			v+=$'\n'$(ip -n "$NS" -s -j link show dev eth0 2>/dev/null | jq -r '.[0].stats64 | "x_dropped: \(.rx.dropped + .tx.dropped)"')
+		else
+			v=$(ethtool -S "$e" 2>/dev/null)
+			v+=$'\n'$(ip -s -j link show dev "$e" 2>/dev/null | jq -r '.[0].stats64 | "x_dropped: \(.rx.dropped + .tx.dropped)"')
+		fi
+		d=$((d + $(awk -F: '$1 ~ /drops|errors|dropped/ { s += $2 } END { print s + 0 }' <<<"$v")))
+	done
+	KDROPS[$dp]=$d
+	RETRANS[$dp]=$(ip netns exec "$NS" awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp)
+	[ -n "${RETRANS[$dp]}" ] || RETRANS[$dp]=?
 }
 
 TARGET_RATIO=0.85
@@ -442,7 +461,8 @@ for dp in $DPS; do
 		say "$dp round $rep/$REPS ($order): loopback $l IOPS, node $n IOPS, ratio ${pr:-n/a}"
 	done
 	port_drops "$dp"
-	say "$dp: dataplane drops ${DROPS[$dp]}, frames in at $PORT ${RXP[$dp]}"
+	say "$dp: dataplane drops ${DROPS[$dp]}, frames in at $PORT ${RXP[$dp]}," \
+		"veth drops/errors ${KDROPS[$dp]}, node TCP retransmissions ${RETRANS[$dp]}"
 	platform_down
 done
 [ ${#FAILED[@]} -eq 0 ] || KEEP_LOGS=1
@@ -480,7 +500,8 @@ echo "the IOPS ratio where CPU is the limit, less shaken by other tenants; iod u
 echo "(user+system, all threads) per command; client us/cmd: the clients' CPU per command"
 echo "(both medians of the rounds; node / loop); cpu0/cpu1% (best run): busy"
 echo "share of the client's CPU 0 and xpan-iod's CPU 1 (softirq included); drops: all"
-echo "drop counters of 'xpan show stats' after the runs"
+echo "drop counters of 'xpan show stats' after the runs; veth drops and node TCP"
+echo "retransmissions: see the lines after each datapath's rounds"
 echo
 
 # for bench/run.sh: metric|xpan|peer|ratio|target|met
@@ -515,6 +536,7 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 			"$(jlist "${CC[$dp:node]:-}")" "$(jlist "${CC[$dp:loop]:-}")"
 		printf '"busy_pct_node":{"cpu0":%s,"cpu1":%s},"busy_pct_loopback":{"cpu0":%s,"cpu1":%s},' \
 			"$(jnum "$bn0")" "$(jnum "$bn1")" "$(jnum "$bl0")" "$(jnum "$bl1")"
+		printf '"veth_drops":%s,"node_tcp_retrans":%s,' "$(jnum "${KDROPS[$dp]:-}")" "$(jnum "${RETRANS[$dp]:-}")"
 		printf '"dataplane_drops":%s,"node_port_rx_packets":%s,"samples":{"node":[%s],"loopback":[%s]}}' \
 			"$(jnum "${DROPS[$dp]:-}")" "$(jnum "${RXP[$dp]:-}")" "$(jlist "${S[$dp:node]:-}")" "$(jlist "${S[$dp:loop]:-}")"
 		sep=,
