@@ -34,7 +34,7 @@
 # starts or creates is removed on exit, also after a failure or Ctrl-C.
 # Needs root, make (build/xpan, xpan-ctrld, xpan-iod) and libiscsi-dev.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
 
 SECS=3
@@ -313,8 +313,6 @@ cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 declare -A R	# R[dp:side] = best IOPS
-declare -A CPU	# CPU[dp:side] = xpan-iod us per command in the best run
-declare -A CCPU	# CCPU[dp:side] = client us per command in the best run
 declare -A CC	# CC[dp:side] = client us per command, every sample
 declare -A IC	# IC[dp:side] = xpan-iod us per command, every sample
 declare -A BUSY	# BUSY[dp:side] = "cpu0% cpu1%" in the best run
@@ -326,7 +324,7 @@ record()	# key iops cpu busy client-cpu
 	CC[$1]="${CC[$1]:-}${CC[$1]:+ }$5"
 	IC[$1]="${IC[$1]:-}${IC[$1]:+ }$3"
 	if [ -z "${R[$1]:-}" ] || [ "$2" -gt "${R[$1]}" ]; then
-		R[$1]=$2 CPU[$1]=$3 BUSY[$1]=$4 CCPU[$1]=$5
+		R[$1]=$2 BUSY[$1]=$4
 	fi
 }
 
@@ -390,18 +388,18 @@ declare -A DROPS RXP KDROPS RETRANS
 port_drops()
 {
 	local dp=$1 json
-	json=$("$XPAN" show stats -j --bpffs "$BPFFS" 2>"$W/stats.err") || { DROPS[$dp]=?; return; }
+	json=$("$XPAN" show stats -j --bpffs "$BPFFS" 2>"$W/stats.err") || { DROPS[$dp]='?'; return; }
 	printf '%s\n' "$json" >"$W/stats-$dp.json"
 	DROPS[$dp]=$(jq -r '
 		[ (if type == "array" then .[] else (.ports // .stats // .)[] end)
 		  | (.drops // {}) | to_entries[] | .value | numbers ] | add // 0' <<<"$json" 2>/dev/null)
-	[ -n "${DROPS[$dp]}" ] || DROPS[$dp]=?
+	[ -n "${DROPS[$dp]}" ] || DROPS[$dp]='?'
 	# frames the node port took in: proof that the node's load went
 	# through the dataplane (and that the drop count is a real one)
 	RXP[$dp]=$(jq -r --arg p "$PORT" '
 		[ (if type == "array" then .[] else (.ports // .stats // .)[] end)
 		  | select(.ifname == $p) | .rx_packets ] | add // empty' <<<"$json" 2>/dev/null)
-	[ -n "${RXP[$dp]}" ] || RXP[$dp]=?
+	[ -n "${RXP[$dp]}" ] || RXP[$dp]='?'
 	# What the kernel dropped around the dataplane (veth rings, XDP
 	# transmit errors: ethtool -S and the link counters of the four veth
 	# ends) and the node's TCP retransmissions: the links and the
@@ -420,7 +418,7 @@ port_drops()
 	KDROPS[$dp]=$d
 	RETRANS[$dp]=$(ip netns exec "$NS" awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
 		$1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp)
-	[ -n "${RETRANS[$dp]}" ] || RETRANS[$dp]=?
+	[ -n "${RETRANS[$dp]}" ] || RETRANS[$dp]='?'
 }
 
 TARGET_RATIO=0.85
