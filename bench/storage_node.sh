@@ -384,7 +384,7 @@ measure()
 
 # Drops on the node port and the storage port after the runs: the
 # dataplane's own count of what it threw away.
-declare -A DROPS RXP KDROPS RETRANS
+declare -A DROPS RXP KDROPS RETRANS TLP
 port_drops()
 {
 	local dp=$1 json
@@ -419,6 +419,10 @@ port_drops()
 	RETRANS[$dp]=$(ip netns exec "$NS" awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
 		$1 == "Tcp:" { print $c["RetransSegs"] }' /proc/net/snmp)
 	[ -n "${RETRANS[$dp]}" ] || RETRANS[$dp]='?'
+	# of which tail-loss probes: sent on a timer, not for a lost segment
+	TLP[$dp]=$(ip netns exec "$NS" awk '$1 == "TcpExt:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "TcpExt:" { print $c["TCPLossProbes"] }' /proc/net/netstat)
+	[ -n "${TLP[$dp]}" ] || TLP[$dp]='?'
 }
 
 TARGET_RATIO=0.85
@@ -460,7 +464,7 @@ for dp in $DPS; do
 	done
 	port_drops "$dp"
 	say "$dp: dataplane drops ${DROPS[$dp]}, frames in at $PORT ${RXP[$dp]}," \
-		"veth drops/errors ${KDROPS[$dp]}, node TCP retransmissions ${RETRANS[$dp]}"
+		"veth drops/errors ${KDROPS[$dp]}, node TCP retransmissions ${RETRANS[$dp]} (tail-loss probes ${TLP[$dp]})"
 	platform_down
 done
 [ ${#FAILED[@]} -eq 0 ] || KEEP_LOGS=1
@@ -534,7 +538,8 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 			"$(jlist "${CC[$dp:node]:-}")" "$(jlist "${CC[$dp:loop]:-}")"
 		printf '"busy_pct_node":{"cpu0":%s,"cpu1":%s},"busy_pct_loopback":{"cpu0":%s,"cpu1":%s},' \
 			"$(jnum "$bn0")" "$(jnum "$bn1")" "$(jnum "$bl0")" "$(jnum "$bl1")"
-		printf '"veth_drops":%s,"node_tcp_retrans":%s,' "$(jnum "${KDROPS[$dp]:-}")" "$(jnum "${RETRANS[$dp]:-}")"
+		printf '"veth_drops":%s,"node_tcp_retrans":%s,"node_tcp_loss_probes":%s,' \
+			"$(jnum "${KDROPS[$dp]:-}")" "$(jnum "${RETRANS[$dp]:-}")" "$(jnum "${TLP[$dp]:-}")"
 		printf '"dataplane_drops":%s,"node_port_rx_packets":%s,"samples":{"node":[%s],"loopback":[%s]}}' \
 			"$(jnum "${DROPS[$dp]:-}")" "$(jnum "${RXP[$dp]:-}")" "$(jlist "${S[$dp:node]:-}")" "$(jlist "${S[$dp:loop]:-}")"
 		sep=,
