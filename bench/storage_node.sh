@@ -43,7 +43,8 @@ JOBS=2
 QD=32
 DPS="tc xdp"
 PIN=1
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+# the comment at the top of this file, up to its first blank line
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	-r|--reps) REPS=${2:-}; shift ;;
