@@ -2,7 +2,7 @@
 # make bench: xpan against its peers, measured in one run on this machine.
 #
 #   bash bench/run.sh [-r REPS] [-t TCP_SECONDS] [--loader] [--no-tcp]
-#                     [--no-storage] [-h]
+#                     [--no-storage] [--no-storage-node] [-h]
 #
 # For each datapath (tc, xdp) it measures
 #   1. ns per packet of xpan_port_in on its unicast path (BPF_PROG_TEST_RUN,
@@ -32,6 +32,7 @@ TESTRUN_REPEAT=1000000
 USE_LOADER=0
 DO_TCP=1
 DO_STORAGE=1
+DO_STORAGE_NODE=1
 GEN_CPU=$(( $(nproc) - 1 ))	# the last CPU: generator, port and sink all run there
 
 usage()
@@ -46,6 +47,7 @@ Benchmarks xpan's port programs against a Linux bridge and a bare redirect.
                       instead of xpan-ctrld
       --no-tcp        skip the iperf3 runs
       --no-storage    skip bench/storage.sh
+      --no-storage-node  skip bench/storage_node.sh (IOPS from inside a node)
   -h, --help          this text
 
 Needs root. Results: a table on stdout and $RESULTS.
@@ -59,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--loader) USE_LOADER=1 ;;
 	--no-tcp) DO_TCP=0 ;;
 	--no-storage) DO_STORAGE=0 ;;
+	--no-storage-node) DO_STORAGE_NODE=0 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -468,6 +471,20 @@ if [ $DO_STORAGE -eq 1 ] && [ -f bench/storage.sh ]; then
 		esac
 	done < <(bash bench/storage.sh)
 	[ ${#STORAGE_ROWS[@]} -gt 0 ] || FAILED+=("storage: no ROW lines")
+fi
+# bench/storage_node.sh: the same 4 KiB reads from inside a node through
+# the dataplane next to loopback; its rows join the same table.
+if [ $DO_STORAGE_NODE -eq 1 ] && [ -f bench/storage_node.sh ]; then
+	say "storage: bench/storage_node.sh"
+	n0=${#STORAGE_ROWS[@]}
+	while IFS= read -r l; do
+		case $l in
+		"ROW "*) STORAGE_ROWS+=("${l#ROW }") ;;
+		"RC "*) [ "${l#RC }" = 0 ] || FAILED+=("storage-node: exit ${l#RC }") ;;
+		*) printf '%s\n' "$l" ;;
+		esac
+	done < <(bash bench/storage_node.sh; echo "RC $?")
+	[ ${#STORAGE_ROWS[@]} -gt "$n0" ] || FAILED+=("storage-node: no ROW lines")
 fi
 
 # ---- report ---------------------------------------------------------------------
