@@ -15,6 +15,7 @@
 #define XPAN_CTX_H
 
 #include "xpan_maps.h"
+#include "parse.h"
 
 #if defined(XPAN_CTX_XDP) == defined(XPAN_CTX_TC)
 #error "define exactly one of XPAN_CTX_XDP and XPAN_CTX_TC"
@@ -57,10 +58,9 @@ static __always_inline __u32 ctx_ingress_ifindex(const struct xdp_md *ctx)
  * Headers always sit in the first buffer of an XDP frame (drivers and veth
  * put at least the first page there), so there is nothing to pull.
  */
-static __always_inline void ctx_pull_headers(struct xdp_md *ctx, __u32 len)
+static __always_inline void ctx_pull_headers(struct xdp_md *ctx)
 {
 	(void)ctx;
-	(void)len;
 }
 
 /*
@@ -150,18 +150,20 @@ static __always_inline __u32 ctx_ingress_ifindex(const struct __sk_buff *ctx)
 }
 
 /*
- * Direct packet access only sees the linear head of an skb. Pull up to len
- * bytes into it when the head is shorter and the frame is not, so a frame
- * whose headers straddle the head is not mistaken for a truncated one.
- * Costs one comparison when the head is long enough (the common case).
+ * Direct packet access only sees the linear head of an skb. Pull the
+ * headers the port logic reads into it when they straddle the head, and
+ * no more: a pull past them copies the rest of a cloned skb's head
+ * (every TCP data segment is one) for nothing. Costs a few compares when
+ * the head holds them (the common case).
  */
-static __always_inline void ctx_pull_headers(struct __sk_buff *ctx, __u32 len)
+static __always_inline void ctx_pull_headers(struct __sk_buff *ctx)
 {
 	__u32 head = ctx->data_end - ctx->data;
+	__u32 want = hdr_len_wanted(ctx_data(ctx), ctx_data_end(ctx));
 
-	if (head >= len || head >= ctx->len)
+	if (head >= want || head >= ctx->len)
 		return;
-	bpf_skb_pull_data(ctx, len < ctx->len ? len : ctx->len);
+	bpf_skb_pull_data(ctx, want < ctx->len ? want : ctx->len);
 }
 
 /*

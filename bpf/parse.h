@@ -31,6 +31,31 @@
 /* Longest header chain the port logic reads: Ethernet plus IPv4 options. */
 #define XPAN_HDR_MAX	(14 + 60)
 
+/*
+ * Bytes of headers the port logic reads in this frame, judged from its
+ * first 15 bytes (XPAN_HDR_MAX when fewer are at hand): Ethernet, then
+ * the IPv4 header with its options, the IPv6 fixed header or the ARP
+ * body. Nothing past them: L4 is not read.
+ */
+static __always_inline __u32 hdr_len_wanted(void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	__u8 *vihl = (__u8 *)(eth + 1);
+	__u32 ihl;
+
+	if ((void *)(vihl + 1) > end)
+		return XPAN_HDR_MAX;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		ihl = *vihl & 0xf;
+		return 14 + (ihl > 5 ? ihl : 5) * 4;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return 14 + 40;
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		return 14 + 28;
+	return 14;
+}
+
 struct hdr_cursor {
 	void *pos;
 };

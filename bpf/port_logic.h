@@ -160,7 +160,7 @@ static __always_inline int port_in(struct xpan_ctx *ctx)
 	if (!(port->flags & XPAN_PORT_F_ENABLED))
 		return port_drop(&ps, XPAN_DROP_PORT_DISABLED);
 
-	ctx_pull_headers(ctx, XPAN_HDR_MAX);
+	ctx_pull_headers(ctx);
 	cur.pos = ctx_data(ctx);
 	end = ctx_data_end(ctx);
 

@@ -186,7 +186,7 @@ static __always_inline int storage_in(struct xpan_ctx *ctx)
 	if (ctx_vlan_offloaded(ctx))
 		return storage_drop(st, XPAN_DROP_STORAGE_IN);
 
-	ctx_pull_headers(ctx, XPAN_HDR_MAX);
+	ctx_pull_headers(ctx);
 	cur.pos = ctx_data(ctx);
 	end = ctx_data_end(ctx);
 	proto = parse_ethhdr(&cur, end, &eth);
