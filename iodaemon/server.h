@@ -39,6 +39,12 @@ struct iod_server {
 	int lfd;
 	struct iod_ev listen_ev;
 	struct iod_ev ring_ev;
+	/* connections' socket I/O on the ring, the loop waiting in
+	 * io_uring_enter (session_net.c); false for tests and fuzzers that
+	 * drive connections with iscsi_conn_event() */
+	bool net_ring;
+	struct iod_io ep_io;		/* poll of epfd on the ring */
+	bool ep_ready;
 	struct iod_ctl *ctl;
 	uint16_t tpgt;
 	uint16_t next_tsih;

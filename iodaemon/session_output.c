@@ -20,6 +20,13 @@ void conn_want_out(struct iscsi_conn *c, bool on)
 
 	if (c->dead)
 		return;
+	if (c->srv->net_ring) {
+		/* no epoll: a recv is queued at the batch's end unless input
+		 * is parked; output goes out as soon as it is queued */
+		if (!c->rx_inflight && !c->parked)
+			conn_flush_later(c);
+		return;
+	}
 	if (ev != c->ep_events) {
 		c->ep_events = ev;
 		iod_epoll_mod(c->srv, c->fd, ev, &c->ev);
@@ -33,15 +40,38 @@ void obuf_free(struct iscsi_conn *c, struct obuf *b)
 	free(b);
 }
 
+/* n bytes of the queue's head were sent. */
+void obuf_consume(struct iscsi_conn *c, size_t n)
+{
+	struct obuf *b;
+
+	while (n > 0) {
+		b = c->oq_head;
+		if (n >= b->len - b->off) {
+			n -= b->len - b->off;
+			c->oq_head = b->next;
+			obuf_free(c, b);
+		} else {
+			b->off += n;
+			n = 0;
+		}
+	}
+	if (!c->oq_head)
+		c->oq_tail = NULL;
+}
+
 int conn_flush(struct iscsi_conn *c)
 {
-	struct iovec iov[64];
+	struct iovec iov[IOD_TX_IOV];
 	struct obuf *b;
 	ssize_t n;
 	int cnt;
 
+	if (c->srv->net_ring)
+		return conn_net_send(c);
 	while (c->oq_head) {
-		for (cnt = 0, b = c->oq_head; b && cnt < 64; b = b->next, cnt++) {
+		for (cnt = 0, b = c->oq_head; b && cnt < IOD_TX_IOV;
+		     b = b->next, cnt++) {
 			iov[cnt].iov_base = (uint8_t *)b->ptr + b->off;
 			iov[cnt].iov_len = b->len - b->off;
 		}
@@ -53,19 +83,7 @@ int conn_flush(struct iscsi_conn *c)
 				continue;
 			return -1;
 		}
-		while (n > 0) {
-			b = c->oq_head;
-			if ((size_t)n >= b->len - b->off) {
-				n -= b->len - b->off;
-				c->oq_head = b->next;
-				obuf_free(c, b);
-			} else {
-				b->off += n;
-				n = 0;
-			}
-		}
-		if (!c->oq_head)
-			c->oq_tail = NULL;
+		obuf_consume(c, n);
 	}
 	conn_want_out(c, c->oq_head != NULL);
 	return 0;
@@ -76,7 +94,9 @@ void conn_flush_later(struct iscsi_conn *c)
 {
 	struct iod_server *s = c->srv;
 
-	if (!s->in_batch) {
+	/* on the ring everything waits for the batch's end, which also
+	 * queues the connection's next recv */
+	if (!s->in_batch && !s->net_ring) {
 		/* a broken socket shows up as EPOLLERR/HUP or a read error */
 		conn_flush(c);
 		return;
@@ -97,10 +117,13 @@ void iscsi_conn_flush_queued(struct iod_server *s)
 		c->flush_queued = false;
 		if (c->dead)
 			continue;
-		if (conn_flush(c))
+		if (conn_flush(c)) {
 			iscsi_conn_close(c);
-		else
-			conn_resume(c);	/* tasks ended: memory may be free */
+			continue;
+		}
+		conn_resume(c);	/* tasks ended: memory may be free */
+		if (s->net_ring && !c->dead)
+			conn_net_recv(c);
 	}
 }
 
