@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The daemon's single event loop: one epoll set holding the iSCSI portal,
- * every connection, the io_uring completion eventfd and the control
- * socket. Nothing blocks in it and no thread is started per command.
+ * The daemon's single event loop: one io_uring carrying every backing
+ * I/O and every connection's recv and sendmsg, waited on with one
+ * io_uring_enter per turn; the iSCSI portal and the control socket sit in
+ * an epoll set that is one poll request on that ring. Nothing blocks in
+ * it and no thread is started per command.
  */
 #ifndef XPAN_IOD_SERVER_H
 #define XPAN_IOD_SERVER_H

@@ -157,6 +157,7 @@ struct iscsi_conn {
 	struct iod_io tx_io;
 	bool rx_inflight;		/* a recv into rbuf is queued */
 	bool tx_inflight;		/* a sendmsg of the queue's head is */
+	int tx_res;			/* zero-copy send: result until notified */
 	struct msghdr tx_msg;
 	struct iovec tx_iov[IOD_TX_IOV];
 };
@@ -170,8 +171,9 @@ void iscsi_conn_close(struct iscsi_conn *c);
 /* Frees connections closed since the last call; the event loop calls it
  * once per iteration. */
 void iscsi_conn_reap(struct iod_server *s);
-/* Sends what the batch queued: one writev per connection and batch
- * instead of one per response. */
+/* Sends what the batch queued: one send per connection and batch
+ * instead of one per response (on the ring: queues the sendmsg and the
+ * connection's next recv for the next io_uring_enter). */
 void iscsi_conn_flush_queued(struct iod_server *s);
 
 /*

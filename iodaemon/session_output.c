@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The connection's output queue: PDUs queued as they are answered,
- * sent with one writev per connection and epoll batch.
+ * The connection's output queue: PDUs queued as they are answered, sent
+ * once per connection and batch: a sendmsg on the loop's io_uring
+ * (session_net.c), or a writev where tests drive the connection.
  */
 #include <errno.h>
 #include <stdlib.h>
