@@ -157,7 +157,6 @@ struct iscsi_conn {
 	struct iod_io tx_io;
 	bool rx_inflight;		/* a recv into rbuf is queued */
 	bool tx_inflight;		/* a sendmsg of the queue's head is */
-	int tx_res;			/* zero-copy send: result until notified */
 	struct msghdr tx_msg;
 	struct iovec tx_iov[IOD_TX_IOV];
 };

@@ -62,14 +62,6 @@ static void tx_done(struct iod_io *io, int res)
 {
 	struct iscsi_conn *c = conn_of(io, tx_io);
 
-#ifdef IOD_SEND_ZC
-	if (io->cqe_flags & IORING_CQE_F_MORE) {
-		c->tx_res = res;	/* buffers held until the notification */
-		return;
-	}
-	if (io->cqe_flags & IORING_CQE_F_NOTIF)
-		res = c->tx_res;
-#endif
 	c->tx_inflight = false;
 	conn_net_unref(c);
 	if (c->dead)
@@ -104,28 +96,6 @@ int conn_net_send(struct iscsi_conn *c)
 	c->tx_msg.msg_iov = c->tx_iov;
 	c->tx_msg.msg_iovlen = cnt;
 	c->tx_io.done = tx_done;
-#ifdef IOD_SEND_ZC
-	{
-		size_t tot = 0;
-		int i;
-
-		for (i = 0; i < cnt; i++)
-			tot += c->tx_iov[i].iov_len;
-		if (tot >= (64u << 10)) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&c->srv->ring.ring);
-
-			if (!sqe)
-				return -1;
-			c->srv->ring.pending++;
-			c->srv->ring.inflight++;
-			io_uring_prep_sendmsg_zc(sqe, c->fd, &c->tx_msg, MSG_NOSIGNAL);
-			io_uring_sqe_set_data(sqe, &c->tx_io);
-			c->tx_inflight = true;
-			c->refs++;
-			return 0;
-		}
-	}
-#endif
 	if (iod_ring_sendmsg(&c->srv->ring, c->fd, &c->tx_msg, &c->tx_io))
 		return -1;
 	c->tx_inflight = true;
