@@ -132,6 +132,9 @@ int iod_ring_recv(struct iod_ring *r, int fd, void *buf, size_t len,
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_recv(sqe, fd, buf, len, 0);
+	/* queued right after the input was consumed: the socket is most
+	 * likely empty, so wait for data instead of trying first */
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 	io_uring_sqe_set_data(sqe, io);
 	return 0;
 }
