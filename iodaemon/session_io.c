@@ -200,9 +200,11 @@ void task_start_io(struct iscsi_task *t)
 	case SCSI_IO_VERIFY:
 	case SCSI_IO_CAW:
 		len = r->nblk << SCSI_BLOCK_SHIFT;
-		/* aligned for O_DIRECT (read_direct) */
-		if (posix_memalign((void **)&r->data, IOD_DIRECT_ALIGN,
-				   len ? len : 1))
+		/* aligned for O_DIRECT where it may be used (read_direct) */
+		if (len < IOD_DIRECT_MIN)
+			r->data = malloc(len);
+		else if (posix_memalign((void **)&r->data, IOD_DIRECT_ALIGN,
+					len))
 			r->data = NULL;
 		if (!r->data) {
 			ret = -ENOMEM;
