@@ -4,7 +4,6 @@
 #include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,16 +86,6 @@ static int open_portal(const char *portal, char *err, size_t errlen)
 	return fd;
 }
 
-/* The epoll set has events: epoll_wait(0) at the end of the reap. */
-static void ep_ready(struct iod_io *io, int res)
-{
-	struct iod_server *s = (struct iod_server *)((char *)io -
-					offsetof(struct iod_server, ep_io));
-
-	(void)res;
-	s->ep_ready = true;
-}
-
 int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		    struct lun_map *map, const char *ctl_path, char *err,
 		    size_t errlen)
@@ -121,21 +110,16 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -1;
 	}
-	/* 1024: every connection keeps a recv queued, plus sends and the
-	 * backing I/O of a batch */
-	ret = iod_ring_init_loop(&s->ring, 1024);
+	ret = iod_ring_init(&s->ring, 256);
 	if (ret) {
 		snprintf(err, errlen,
 			 "io_uring setup failed: %s (kernel without io_uring, or io_uring_disabled sysctl set)",
 			 strerror(-ret));
 		goto out_ep;
 	}
-	/* the loop waits in io_uring_enter; the epoll set (portal, control
-	 * socket) is one poll request on the ring */
-	s->net_ring = true;
-	s->ep_io.done = ep_ready;
-	if (iod_ring_poll(&s->ring, s->epfd, &s->ep_io)) {
-		snprintf(err, errlen, "io_uring: cannot poll the epoll set");
+	s->ring_ev.type = IOD_EV_RING;
+	if (iod_epoll_add(s, s->ring.efd, EPOLLIN, &s->ring_ev)) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto out_ring;
 	}
 	s->lfd = open_portal(cfg->storage.portal, err, errlen);
@@ -351,84 +335,55 @@ static int loop_timeout(struct iod_server *s)
 	return ms;
 }
 
-static void dispatch(struct iod_server *s, struct epoll_event *evs, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		struct iod_ev *ev = evs[i].data.ptr;
-
-		switch (ev->type) {
-		case IOD_EV_LISTEN:
-			accept_all(s);
-			break;
-		case IOD_EV_RING:
-			iod_ring_reap(&s->ring);
-			break;
-		case IOD_EV_CONN:
-			iscsi_conn_event(ev->ptr, evs[i].events);
-			break;
-		case IOD_EV_CTL:
-			iod_ctl_event(s->ctl, ev, evs[i].events);
-			break;
-		case IOD_EV_CTL_CLIENT:
-			iod_ctl_event(s->ctl, ev, evs[i].events);
-			break;
-		}
-	}
-}
-
-static void loop_end(struct iod_server *s)
-{
-	iscsi_conn_flush_queued(s);
-	iscsi_conn_reap(s);
-	if (s->cfg->storage.rescan_sec &&
-	    iod_now_ns() - s->last_scan_ns >
-		    s->cfg->storage.rescan_sec * 1000000000ull) {
-		pool_scan(s->map, NULL);
-		s->last_scan_ns = iod_now_ns();
-	}
-}
-
-/*
- * One turn: one io_uring_enter submits what the last turn queued (backing
- * I/O, sends, recvs) and waits for a completion; the completions run
- * (input parsed, commands started, replies queued), then the epoll set's
- * few descriptors if its poll fired, then every connection's output and
- * next recv are queued for the next turn's enter.
- */
 int iod_server_run(struct iod_server *s)
 {
 	struct epoll_event evs[64];
-	int n, ret;
+	int n, i;
 
 	while (!s->stop) {
 		int ms = loop_timeout(s);
 
 		/* closed by the login timeout: free them now */
 		iscsi_conn_reap(s);
-		/* first recvs of connections accepted by loop_timeout */
-		iscsi_conn_flush_queued(s);
-		ret = iod_ring_wait(&s->ring, s->ep_ready ? 0 : ms);
-		if (ret < 0) {
-			pr_warn("io_uring_enter: %s\n", strerror(-ret));
+		iod_ring_submit(&s->ring);
+		n = epoll_wait(s->epfd, evs, 64, ms);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("epoll_wait: %s\n", strerror(errno));
 			return -1;
 		}
 		s->in_batch = true;
-		iod_ring_reap(&s->ring);
-		if (s->ep_ready) {
-			n = epoll_wait(s->epfd, evs, 64, 0);
-			if (n < 0 && errno != EINTR) {
-				pr_warn("epoll_wait: %s\n", strerror(errno));
-				return -1;
+		for (i = 0; i < n; i++) {
+			struct iod_ev *ev = evs[i].data.ptr;
+
+			switch (ev->type) {
+			case IOD_EV_LISTEN:
+				accept_all(s);
+				break;
+			case IOD_EV_RING:
+				iod_ring_reap(&s->ring);
+				break;
+			case IOD_EV_CONN:
+				iscsi_conn_event(ev->ptr, evs[i].events);
+				break;
+			case IOD_EV_CTL:
+				iod_ctl_event(s->ctl, ev, evs[i].events);
+				break;
+			case IOD_EV_CTL_CLIENT:
+				iod_ctl_event(s->ctl, ev, evs[i].events);
+				break;
 			}
-			dispatch(s, evs, n > 0 ? n : 0);
-			/* polled again: fires at once while any is ready */
-			s->ep_ready = n < 0 ||
-				      iod_ring_poll(&s->ring, s->epfd, &s->ep_io);
 		}
 		s->in_batch = false;
-		loop_end(s);
+		iscsi_conn_flush_queued(s);
+		iscsi_conn_reap(s);
+		if (s->cfg->storage.rescan_sec &&
+		    iod_now_ns() - s->last_scan_ns >
+			    s->cfg->storage.rescan_sec * 1000000000ull) {
+			pool_scan(s->map, NULL);
+			s->last_scan_ns = iod_now_ns();
+		}
 	}
 	return 0;
 }

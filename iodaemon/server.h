@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The daemon's single event loop: one io_uring carrying every backing
- * I/O and every connection's recv and sendmsg, waited on with one
- * io_uring_enter per turn; the iSCSI portal and the control socket sit in
- * an epoll set that is one poll request on that ring. Nothing blocks in
- * it and no thread is started per command.
+ * The daemon's single event loop: one epoll set holding the iSCSI portal,
+ * every connection, the io_uring completion eventfd and the control
+ * socket. Nothing blocks in it and no thread is started per command.
  */
 #ifndef XPAN_IOD_SERVER_H
 #define XPAN_IOD_SERVER_H
@@ -41,12 +39,6 @@ struct iod_server {
 	int lfd;
 	struct iod_ev listen_ev;
 	struct iod_ev ring_ev;
-	/* connections' socket I/O on the ring, the loop waiting in
-	 * io_uring_enter (session_net.c); false for tests and fuzzers that
-	 * drive connections with iscsi_conn_event() */
-	bool net_ring;
-	struct iod_io ep_io;		/* poll of epfd on the ring */
-	bool ep_ready;
 	struct iod_ctl *ctl;
 	uint16_t tpgt;
 	uint16_t next_tsih;

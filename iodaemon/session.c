@@ -81,15 +81,13 @@ struct iscsi_conn *iscsi_conn_new(struct iod_server *s, int fd)
 	iscsi_login_init(&c->login, s->map, s->tpgt);
 	iscsi_params_default(&c->p);
 	c->ep_events = EPOLLIN;
-	if (!s->net_ring && iod_epoll_add(s, fd, EPOLLIN, &c->ev)) {
+	if (iod_epoll_add(s, fd, EPOLLIN, &c->ev)) {
 		free(c->rbuf);
 		free(c);
 		return NULL;
 	}
 	c->next = s->conns;
 	s->conns = c;
-	if (s->net_ring)
-		conn_net_start(c);
 	return c;
 }
 
@@ -142,10 +140,7 @@ void iscsi_conn_close(struct iscsi_conn *c)
 	c->dead = true;
 	iod_server_conn_gone(c->srv, c);
 	rsv6_drop(c, c->node);	/* I_T nexus loss releases RESERVE(6) */
-	if (c->srv->net_ring)
-		conn_net_close(c);
-	else
-		epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
 	conn_unlink(c);
@@ -228,42 +223,35 @@ int iscsi_conn_input(struct iscsi_conn *c)
 	return 0;
 }
 
-/* Grows the buffer to hold the PDU being received, never beyond what we
- * declared we accept; afterwards there is room for at least one byte. */
-int conn_rbuf_room(struct iscsi_conn *c)
-{
-	long need = iscsi_pdu_size(c->rbuf, c->rlen, true, true,
-				   conn_max_dsl(c));
-
-	if (need < 0)
-		need = ISCSI_BHS_LEN;
-	if ((size_t)need > c->rcap || c->rlen == c->rcap) {
-		size_t cap = c->rcap * 2;
-		uint8_t *nb;
-
-		while (cap < (size_t)need)
-			cap *= 2;
-		nb = realloc(c->rbuf, cap);
-		if (!nb)
-			return -1;
-		c->mem += cap - c->rcap;
-		c->rbuf = nb;
-		c->rcap = cap;
-	}
-	return 0;
-}
-
 static int conn_read(struct iscsi_conn *c)
 {
 	for (;;) {
+		long need;
 		ssize_t n;
 
 		/* parked: an EPOLLIN of the same batch must not grow rbuf */
 		if (c->parked)
 			return 0;
 
-		if (conn_rbuf_room(c))
-			return -1;
+		/* grow the buffer to hold the PDU being received, never
+		 * beyond what we declared we accept */
+		need = iscsi_pdu_size(c->rbuf, c->rlen, true, true,
+				      conn_max_dsl(c));
+		if (need < 0)
+			need = ISCSI_BHS_LEN;
+		if ((size_t)need > c->rcap || c->rlen == c->rcap) {
+			size_t cap = c->rcap * 2;
+			uint8_t *nb;
+
+			while (cap < (size_t)need)
+				cap *= 2;
+			nb = realloc(c->rbuf, cap);
+			if (!nb)
+				return -1;
+			c->mem += cap - c->rcap;
+			c->rbuf = nb;
+			c->rcap = cap;
+		}
 		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n == 0)
 			return -1;

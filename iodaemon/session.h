@@ -11,8 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include "backing.h"
 #include "login.h"
@@ -30,9 +28,6 @@
  * holds the receive buffer's growth and replies, so input stops only
  * when replies pile up unread, never while commands wait for Data-Out. */
 #define IOD_HEADROOM	(2u << 20)
-
-/* Pieces of output one send takes (writev or the ring's sendmsg). */
-#define IOD_TX_IOV	64
 
 /* One piece of output: bytes of its own, or a slice of a buffer (read
  * data) that it frees when owned is set. */
@@ -150,15 +145,6 @@ struct iscsi_conn {
 	struct iscsi_conn *flush_next;
 	uint32_t next_ttt;
 	uint64_t cmds;
-
-	/* socket I/O on the event loop's io_uring (session_net.c), when the
-	 * server runs it that way (srv->net_ring) */
-	struct iod_io rx_io;
-	struct iod_io tx_io;
-	bool rx_inflight;		/* a recv into rbuf is queued */
-	bool tx_inflight;		/* a sendmsg of the queue's head is */
-	struct msghdr tx_msg;
-	struct iovec tx_iov[IOD_TX_IOV];
 };
 
 /* A new TCP connection from the portal. */
@@ -170,9 +156,8 @@ void iscsi_conn_close(struct iscsi_conn *c);
 /* Frees connections closed since the last call; the event loop calls it
  * once per iteration. */
 void iscsi_conn_reap(struct iod_server *s);
-/* Sends what the batch queued: one send per connection and batch
- * instead of one per response (on the ring: queues the sendmsg and the
- * connection's next recv for the next io_uring_enter). */
+/* Sends what the batch queued: one writev per connection and batch
+ * instead of one per response. */
 void iscsi_conn_flush_queued(struct iod_server *s);
 
 /*

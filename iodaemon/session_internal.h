@@ -14,14 +14,6 @@ extern const struct scsi_dev no_dev;
 
 /* session.c: connection lifetime */
 void conn_destroy(struct iscsi_conn *c);
-int conn_rbuf_room(struct iscsi_conn *c);
-
-/* session_net.c: socket I/O on the loop's io_uring (srv->net_ring) */
-void conn_net_start(struct iscsi_conn *c);
-int conn_net_send(struct iscsi_conn *c);
-void conn_net_recv(struct iscsi_conn *c);
-void conn_net_close(struct iscsi_conn *c);
-void obuf_consume(struct iscsi_conn *c, size_t n);
 
 /* session_output.c: output queue */
 void conn_want_out(struct iscsi_conn *c, bool on);

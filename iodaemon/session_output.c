@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The connection's output queue: PDUs queued as they are answered, sent
- * once per connection and batch: a sendmsg on the loop's io_uring
- * (session_net.c), or a writev where tests drive the connection.
+ * The connection's output queue: PDUs queued as they are answered,
+ * sent with one writev per connection and epoll batch.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,13 +20,6 @@ void conn_want_out(struct iscsi_conn *c, bool on)
 
 	if (c->dead)
 		return;
-	if (c->srv->net_ring) {
-		/* no epoll: a recv is queued at the batch's end unless input
-		 * is parked; output goes out as soon as it is queued */
-		if (!c->rx_inflight && !c->parked)
-			conn_flush_later(c);
-		return;
-	}
 	if (ev != c->ep_events) {
 		c->ep_events = ev;
 		iod_epoll_mod(c->srv, c->fd, ev, &c->ev);
@@ -41,38 +33,15 @@ void obuf_free(struct iscsi_conn *c, struct obuf *b)
 	free(b);
 }
 
-/* n bytes of the queue's head were sent. */
-void obuf_consume(struct iscsi_conn *c, size_t n)
-{
-	struct obuf *b;
-
-	while (n > 0) {
-		b = c->oq_head;
-		if (n >= b->len - b->off) {
-			n -= b->len - b->off;
-			c->oq_head = b->next;
-			obuf_free(c, b);
-		} else {
-			b->off += n;
-			n = 0;
-		}
-	}
-	if (!c->oq_head)
-		c->oq_tail = NULL;
-}
-
 int conn_flush(struct iscsi_conn *c)
 {
-	struct iovec iov[IOD_TX_IOV];
+	struct iovec iov[64];
 	struct obuf *b;
 	ssize_t n;
 	int cnt;
 
-	if (c->srv->net_ring)
-		return conn_net_send(c);
 	while (c->oq_head) {
-		for (cnt = 0, b = c->oq_head; b && cnt < IOD_TX_IOV;
-		     b = b->next, cnt++) {
+		for (cnt = 0, b = c->oq_head; b && cnt < 64; b = b->next, cnt++) {
 			iov[cnt].iov_base = (uint8_t *)b->ptr + b->off;
 			iov[cnt].iov_len = b->len - b->off;
 		}
@@ -84,7 +53,19 @@ int conn_flush(struct iscsi_conn *c)
 				continue;
 			return -1;
 		}
-		obuf_consume(c, n);
+		while (n > 0) {
+			b = c->oq_head;
+			if ((size_t)n >= b->len - b->off) {
+				n -= b->len - b->off;
+				c->oq_head = b->next;
+				obuf_free(c, b);
+			} else {
+				b->off += n;
+				n = 0;
+			}
+		}
+		if (!c->oq_head)
+			c->oq_tail = NULL;
 	}
 	conn_want_out(c, c->oq_head != NULL);
 	return 0;
@@ -95,9 +76,7 @@ void conn_flush_later(struct iscsi_conn *c)
 {
 	struct iod_server *s = c->srv;
 
-	/* on the ring everything waits for the batch's end, which also
-	 * queues the connection's next recv */
-	if (!s->in_batch && !s->net_ring) {
+	if (!s->in_batch) {
 		/* a broken socket shows up as EPOLLERR/HUP or a read error */
 		conn_flush(c);
 		return;
@@ -118,13 +97,10 @@ void iscsi_conn_flush_queued(struct iod_server *s)
 		c->flush_queued = false;
 		if (c->dead)
 			continue;
-		if (conn_flush(c)) {
+		if (conn_flush(c))
 			iscsi_conn_close(c);
-			continue;
-		}
-		conn_resume(c);	/* tasks ended: memory may be free */
-		if (s->net_ring && !c->dead)
-			conn_net_recv(c);
+		else
+			conn_resume(c);	/* tasks ended: memory may be free */
 	}
 }
 
