@@ -110,14 +110,16 @@ static void io_done(struct iod_io *io, int res)
 
 	t->io_pending--;
 	c->refs--;
-	if (res == -EINVAL && t->io_direct && !c->dead && !t->aborted &&
-	    t->lun->store->dfd >= 0) {
+	if (res == -EINVAL && t->io_direct && !c->dead && !t->aborted) {
 		/* the device wants larger alignment than 512 bytes: that
-		 * store reads through the page cache from now on */
-		pr_info("%s: direct read refused (EINVAL), reading it buffered\n",
-			t->lun->store->path);
-		close(t->lun->store->dfd);
-		t->lun->store->dfd = -1;
+		 * store reads through the page cache from now on (reads
+		 * already in flight on the O_DIRECT fd land here too) */
+		if (t->lun->store->dfd >= 0) {
+			pr_info("%s: direct read refused (EINVAL), reading it buffered\n",
+				t->lun->store->path);
+			close(t->lun->store->dfd);
+			t->lun->store->dfd = -1;
+		}
 		if (!submit_rw(t))
 			return;
 	}
