@@ -51,7 +51,8 @@ done
 B=build/bench/storage
 DISK=$PWD/$B/disk.img
 LOAD=$B/xs-load
-IOD=build/xpan-iod
+# STORAGE_IOD: another xpan-iod binary (before/after comparisons)
+IOD=${STORAGE_IOD:-build/xpan-iod}
 # STORAGE_PORT_BASE moves both portals (and the lock) to run a second
 # copy beside one that holds the defaults
 PORT_BASE=${STORAGE_PORT_BASE:-3310}
@@ -350,6 +351,34 @@ done
 echo
 echo
 
+# Issue 7 ("Storage speed"): CPU per command against tgt's in the same
+# run, and the 4 KiB random read rate at QD 32 against direct fio.
+# CPU_TARGETS: workload, the most xpan-iod may use as a fraction of tgt
+CPU_TARGETS=("rand-read-4k 1/6" "seq-read-1m 1/3")
+CROWS=()
+printf '%-32s | %9s | %9s | %6s | %-8s | %s\n' metric xpan-iod tgt ratio target met?
+printf '%s\n' "---------------------------------+-----------+-----------+--------+----------+-----"
+for ct in "${CPU_TARGETS[@]}"; do
+	read -r name frac <<<"$ct"
+	x=${CPU[xpan:$name]:-}
+	t=${CPU[tgt:$name]:-}
+	rt=$(awk -v a="$x" -v b="$t" 'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b }')
+	lim=$(awk -v f="$frac" 'BEGIN { split(f, p, "/"); printf "%.4f", p[1] / p[2] }')
+	met=$(awk -v r="$rt" -v l="$lim" 'BEGIN { exit !(r != "" && r <= l) }' && echo yes || echo no)
+	printf '%-32s | %9s | %9s | %6s | %-8s | %s\n' "$name CPU us/cmd" "${x:-n/a}" "${t:-n/a}" \
+		"${rt:-n/a}" "<=$frac" "$met"
+	CROWS+=("$name cpu/cmd vs tgt|${x:-n/a}|${t:-n/a}|${rt:-n/a}|<=$frac|$met")
+done
+x=${R[xpan:rand-read-4k]:-}
+d=${R[direct:rand-read-4k]:-}
+rd=$(ratio "$x" "$d")
+met=$(meets "$rd" 0.9)
+printf '%-32s | %9s | %9s | %6s | %-8s | %s\n' "rand-read-4k IOPS QD$QD vs fio" "${x:-n/a}" "${d:-n/a}" \
+	"${rd:-n/a}" ">=0.9" "$met"
+printf '%s\n' "(the last row's third column is direct fio on the file, not tgt)"
+CROWS+=("rand-read-4k iops qd$QD vs direct fio|${x:-n/a}|${d:-n/a}|${rd:-n/a}|>=0.9|$met")
+echo
+
 # for bench/run.sh: metric|xpan|peer|ratio|target|met, one row per peer
 for r in "${ROWS[@]}"; do
 	IFS='|' read -r name unit x t rt d rd target met <<<"$r"
@@ -359,6 +388,9 @@ for r in "${ROWS[@]}"; do
 		echo "ROW storage $name vs tgt|${x:-n/a}|${t:-n/a}|${rt:-n/a}|-|-"
 	fi
 	echo "ROW storage $name vs fio|${x:-n/a}|${d:-n/a}|${rd:-n/a}|>=0.6|$(meets "$rd" 0.6)"
+done
+for r in "${CROWS[@]}"; do
+	echo "ROW storage $r"
 done
 
 jnum() { case $1 in ''|n/a) printf null ;; *) printf '%s' "$1" ;; esac; }
@@ -382,6 +414,15 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 		printf '"samples":{"xpan_iod":[%s],"tgt":[%s],"fio_direct":[%s],"fio_buffered":[%s]}}' \
 			"$(jlist "${S[xpan:$name]:-}")" "$(jlist "${S[tgt:$name]:-}")" \
 			"$(jlist "${S[direct:$name]:-}")" "$(jlist "${S[buffered:$name]:-}")"
+		sep=,
+	done
+	printf '],"issue7":['
+	sep=
+	for r in "${CROWS[@]}"; do
+		IFS='|' read -r name x t rt target met <<<"$r"
+		printf '%s{"metric":"%s","xpan_iod":%s,"reference":%s,"ratio":%s,"target":"%s","met":%s}' \
+			"$sep" "$name" "$(jnum "$x")" "$(jnum "$t")" "$(jnum "$rt")" "$target" \
+			"$([ "$met" = yes ] && echo true || echo false)"
 		sep=,
 	done
 	printf '],"failed":['

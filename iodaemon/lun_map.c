@@ -46,8 +46,20 @@ struct iod_store *lun_map_add_store(struct lun_map *m, const char *path)
 	m->stores = ns;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->fd = -1;
+	s->dfd = -1;
 	m->stores[m->nstores++] = s;
 	return s;
+}
+
+/* The same inode again (not the path: it may have been replaced in
+ * between), opened O_DIRECT for large reads (session_io.c); -1 where the
+ * file system has no direct I/O (tmpfs on older kernels, some FUSE). */
+static int store_open_direct(int fd)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 }
 
 int iod_store_open(struct iod_store *s, char *err, size_t errlen)
@@ -98,9 +110,9 @@ int iod_store_open(struct iod_store *s, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	if (s->fd >= 0)
-		close(s->fd);
+	iod_store_close(s);
 	s->fd = fd;
+	s->dfd = store_open_direct(fd);
 	s->present = true;
 	return 0;
 }
@@ -109,7 +121,10 @@ void iod_store_close(struct iod_store *s)
 {
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->dfd >= 0)
+		close(s->dfd);
 	s->fd = -1;
+	s->dfd = -1;
 }
 
 void lun_map_store_state(struct lun_map *m, struct iod_store *s, bool present)

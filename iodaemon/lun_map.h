@@ -21,6 +21,8 @@
 struct iod_store {
 	char path[IOD_PATH_MAX];
 	int fd;			/* -1 when not open */
+	int dfd;		/* same file opened O_DIRECT for large reads,
+				 * -1 when the file system refuses it */
 	uint64_t size;
 	dev_t dev;		/* identity, to notice a replaced file */
 	ino_t ino;

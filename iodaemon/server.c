@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -102,6 +103,12 @@ int iod_server_init(struct iod_server *s, struct iod_config *cfg,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	/* Read buffers (up to 16 MiB per command) come from the heap and go
+	 * back to it: served by mmap, every command paid for mapping,
+	 * faulting in and zeroing its pages again (40 % of the CPU of a
+	 * 1 MiB read). Up to 64 MiB freed at the top of the heap stay. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	s->cfg = cfg;
 	s->map = map;
 	s->tpgt = 1;

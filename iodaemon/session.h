@@ -78,6 +78,7 @@ struct iscsi_task {
 	uint32_t io_len;
 	bool io_write;
 	bool io_dsync;
+	bool io_direct;			/* this read went to the O_DIRECT fd */
 	uint8_t *ws_buf;		/* one WRITE SAME chunk, replicated */
 	uint64_t ws_next;		/* next LBA to write */
 	uint64_t ws_end;
