@@ -13,10 +13,10 @@
 #   -r  repetitions (default 5); each measures loopback and the node, one
 #       after the other, in turns (odd ones loopback first, even ones the
 #       node first, so a load that grows or fades hits both alike). Each
-#       IOPS figure is the best of them, as in bench/storage.sh (the
-#       machine is shared, and other people's load only ever slows a run
-#       down); the table adds the median of the per-repetition ratios,
-#       and the JSON keeps every sample
+#       side's best IOPS is shown, as in bench/storage.sh; the target is
+#       judged on the median of the per-repetition ratios (each pairs
+#       loopback and node back to back, so another tenant's burst hits
+#       one round, not one side's best), and the JSON keeps every sample
 #   -t  seconds per measurement (default 3)
 #   -q  queue depth, shared by the sessions (default 32)
 #   -j  iSCSI sessions sharing that queue depth (default 2, as
@@ -482,8 +482,11 @@ for dp in $DPS; do
 	n=${R[$dp:node]:-}
 	l=${R[$dp:loop]:-}
 	rt=$(ratio "$n" "$l")
-	met=$(meets "$rt" $TARGET_RATIO)
 	mr=$(median_of "${PR[$dp]:-}" | awk '{ printf "%.2f", $1 }')
+	# Judged on the paired rounds: each puts loopback and node back to
+	# back, so another tenant's burst lands in one round, not in the
+	# best-of figures of one side only.
+	met=$(meets "$mr" $TARGET_RATIO)
 	in_=$(median_of "${IC[$dp:node]:-}") il=$(median_of "${IC[$dp:loop]:-}")
 	cn=$(median_of "${CC[$dp:node]:-}") cl=$(median_of "${CC[$dp:loop]:-}")
 	cr=$(awk -v a="$il" -v b="$cl" -v c="$in_" -v d="$cn" \
@@ -493,11 +496,12 @@ for dp in $DPS; do
 		"$dp" "${n:-n/a}" "${l:-n/a}" "${rt:-n/a}" ">=$TARGET_RATIO" "$met" "${mr:-n/a}" "${cr:-n/a}" \
 		"${in_:-?} / ${il:-?}" "${cn:-?} / ${cl:-?}" \
 		"${BUSY[$dp:node]:-?} / ${BUSY[$dp:loop]:-?}" "${DROPS[$dp]:-?}"
-	ROWS+=("$dp|$n|$l|$rt|$met")
+	ROWS+=("$dp|$(median "$dp:node")|$(median "$dp:loop")|$mr|$met")
 done
 echo "4 KiB random read, QD $QD, $JOBS sessions, best of $REPS x ${SECS}s; node: from inside the"
 echo "node through its port and the storage network; loop: from the host to 127.0.0.1;"
-echo "ratio: best node / best loop (the ROW); med ratio: median of each round's node / loop."
+echo "ratio: best node / best loop; med ratio: median of each round's node / loop, the figure"
+echo "judged (met?) and reported (the ROW, with the median IOPS of each side)."
 echo "cost ratio: loop / node of the CPU the path spends per command (xpan-iod + clients),"
 echo "the IOPS ratio where CPU is the limit, less shaken by other tenants; iod us/cmd: xpan-iod CPU"
 echo "(user+system, all threads) per command; client us/cmd: the clients' CPU per command"
@@ -520,7 +524,7 @@ jlist() { local x=${1:-}; printf '%s' "${x// /,}"; }
 		"$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '"workload":"4 KiB random read","qd":%s,"iscsi_sessions":%s,"rounds":%s,"seconds_per_run":%s,' \
 		"$QD" "$JOBS" "$REPS" "$SECS"
-	printf '"figure":"best of rounds","pinned":%s,"file":"sparse 1 GiB, page cache",' "$PIN"
+	printf '"figure":"median of paired rounds","pinned":%s,"file":"sparse 1 GiB, page cache",' "$PIN"
 	printf '"client":"bench/storage/xs_load.c (libiscsi)","target":%s,"rows":[' "$TARGET_RATIO"
 	sep=
 	for r in "${ROWS[@]}"; do
