@@ -535,6 +535,12 @@ int xpan_api_reply(int fd, bool ok, const char *body, size_t len)
 	return send_formatted(fd, ret, buf, n);
 }
 
+int xpan_api_send(int fd, const char *buf, size_t len)
+{
+	set_timeouts(fd, XPAN_API_READ_TIMEOUT_MS);
+	return write_all(fd, buf, len);
+}
+
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 {
 	char *buf;

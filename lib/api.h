@@ -91,6 +91,8 @@ int xpan_api_split(char *req, char **argv, int max);
  * up, so a client that never reads cannot stall the server. 0 or -errno.
  */
 int xpan_api_reply(int fd, bool ok, const char *body, size_t len);
+/* Send len bytes as they are, with the same timeout. 0 or -errno. */
+int xpan_api_send(int fd, const char *buf, size_t len);
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -84,17 +84,30 @@ static const char *keep(struct xpan_api_req *req, const char *s, size_t len)
 	return p;
 }
 
+/* "usage: storage move <node> <initiator>" ([name] when optional) */
+static void usage(const struct xpan_api_verb *v, char *buf, size_t len)
+{
+	size_t off = snprintf(buf, len, "usage: %s", v->name);
+
+	for (int i = 0; i < nargs(v) && off < len; i++)
+		off += snprintf(buf + off, len - off,
+				v->args[i].required ? " <%s>" : " [%s]",
+				v->args[i].name);
+}
+
 static int check_required(const struct xpan_api_req *req,
 			  struct xpan_api_err *err)
 {
 	const struct xpan_api_verb *v = req->verb;
+	char u[256];
 
 	for (int i = 0; i < nargs(v); i++)
 		if (v->args[i].required && !req->set[i]) {
+			usage(v, u, sizeof(u));
 			xpan_api_fail(err, XPAN_API_E_BAD_REQUEST,
-				      "%s needs argument '%s' (%s)", v->name,
-				      v->args[i].name,
-				      type_name(v->args[i].type));
+				      "%s needs argument '%s' (%s); %s",
+				      v->name, v->args[i].name,
+				      type_name(v->args[i].type), u);
 			return -1;
 		}
 	return 0;
@@ -296,8 +309,12 @@ static int parse_line(const struct xpan_api_server *s, const char *buf,
 		int a = i - last - 1;
 
 		if (a >= nargs(best)) {
+			char u[256];
+
+			usage(best, u, sizeof(u));
 			xpan_api_fail(err, XPAN_API_E_BAD_REQUEST,
-				      "too many arguments for %s", best->name);
+				      "too many arguments for %s; %s",
+				      best->name, u);
 			return -1;
 		}
 		if (best->args[a].type == XPAN_API_STRING) {

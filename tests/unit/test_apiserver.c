@@ -246,9 +246,9 @@ Test(apiserver, line_requests_of_the_previous_release)
 	cr_assert_eq(ran, 5);
 	cr_assert_str_eq(serve("storage fail"), "error no node 'x'\n");
 	cr_assert_str_eq(serve("storage echo"),
-			 "error storage echo needs argument 'name' (a string)\n");
+			 "error storage echo needs argument 'name' (a string); usage: storage echo <name> [flag] [n]\n");
 	cr_assert_str_eq(serve("storage echo a true 1 x"),
-			 "error too many arguments for storage echo\n");
+			 "error too many arguments for storage echo; usage: storage echo <name> [flag] [n]\n");
 	cr_assert_str_eq(serve("storage echo a true x"),
 			 "error argument 'n' of storage echo must be a non-negative integer\n");
 	cr_assert_str_eq(serve("frob"),
