@@ -28,7 +28,7 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-PKGS     := libbpf libxdp libnl-3.0 libnl-route-3.0 liburing sqlite3 yaml-0.1
+PKGS     := libbpf libxdp libnl-3.0 libnl-route-3.0 liburing sqlite3 yaml-0.1 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread
 

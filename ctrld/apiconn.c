@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "apiserver.h"
 #include "ctrld.h"
 #include "log.h"
 
@@ -84,55 +84,18 @@ static void conn_queue(struct api_conn *k, int err)
 	k->deadline = ctrld_now_ms() + XPAN_API_READ_TIMEOUT_MS;
 }
 
-static void conn_answer(struct api_conn *k, bool ok, const char *body,
-			size_t len)
+/* A request refused before it was complete: too_long or timeout, in
+ * the form its first bytes chose (lib/apiserver.h). */
+static void conn_refuse(struct api_conn *k, const char *code, const char *msg)
 {
-	conn_queue(k, xpan_api_format_reply(ok, body, len, &k->out,
-					    &k->out_len));
-}
-
-static void conn_error(struct api_conn *k, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void conn_error(struct api_conn *k, const char *fmt, ...)
-{
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = xpan_api_vformat_error(&k->out, &k->out_len, fmt, ap);
-	va_end(ap);
-	conn_queue(k, err);
+	conn_queue(k, xpan_api_serve_error(k->req, k->have, code, msg, &k->out,
+					   &k->out_len));
 }
 
 static void conn_run(struct ctrld *c, struct api_conn *k, size_t len)
 {
-	char err[1024] = "";
-	char *body = NULL;
-	size_t blen = 0;
-	FILE *out;
-	int ret;
-
 	k->req[len] = '\0';
-	/* A NUL is a control byte: refused like the others. */
-	if (xpan_api_check_line(k->req, len)) {
-		conn_error(k, "malformed request (%s): send one line of text",
-			   strerror(EINVAL));
-		return;
-	}
-	pr_debug("api: %s\n", k->req);
-	out = open_memstream(&body, &blen);
-	if (!out) {
-		conn_error(k, "out of memory");
-		return;
-	}
-	ret = ctrld_command(c, k->req, out, err, sizeof(err));
-	fclose(out);
-	if (ret)
-		conn_error(k, "%s", err);
-	else
-		conn_answer(k, true, body, blen);
-	free(body);
+	conn_queue(k, ctrld_api_serve(c, k->req, len, &k->out, &k->out_len));
 }
 
 /* Reads what is there; runs the request once its line is complete. */
@@ -152,8 +115,8 @@ static void conn_read(struct ctrld *c, struct api_conn *k)
 	if (n == 0) {
 		/* EOF ends a request too. */
 		if (k->have >= cap) {
-			conn_error(k, "request longer than %d bytes",
-				   XPAN_API_MAX_REQ);
+			conn_refuse(k, XPAN_API_E_TOO_LONG,
+				    XPAN_API_MSG_TOO_LONG);
 			return;
 		}
 		conn_run(c, k, k->have);
@@ -167,7 +130,7 @@ static void conn_read(struct ctrld *c, struct api_conn *k)
 	}
 	/* Room for the NUL: a full buffer without '\n' is too long. */
 	if (k->have >= cap)
-		conn_error(k, "request longer than %d bytes", XPAN_API_MAX_REQ);
+		conn_refuse(k, XPAN_API_E_TOO_LONG, XPAN_API_MSG_TOO_LONG);
 }
 
 static void conn_write(struct api_conn *k)
@@ -260,8 +223,8 @@ long long apiconn_expire(struct ctrld *c, long long now)
 				conn_close(k);
 				continue;
 			}
-			conn_error(k, "no request line within %d ms",
-				   XPAN_API_READ_TIMEOUT_MS);
+			conn_refuse(k, XPAN_API_E_TIMEOUT,
+				    XPAN_API_MSG_TIMEOUT);
 			conn_write(k);
 			if (k->fd < 0)
 				continue;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The API verbs (lib/api.h): status, show nodes, show vlans, reload. Each
- * prints either an aligned text table or, with -j, one JSON document, from
- * the same rows.
+ * xpan-ctrld's API verbs (docs/api.md): status, show nodes, show vlans,
+ * reload. Each writes its result as JSON; `xpan` prints the text
+ * (lib/apiprint.c).
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -11,63 +11,12 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "apiserver.h"
 #include "bpf/xpan_shared.h"
 #include "ctrld.h"
 #include "jsonw.h"
 #include "log.h"
 #include "macalloc.h"
-
-#define MAX_ARGS 8
-
-/* A text table: cells are copied, columns padded to the widest cell. */
-struct table {
-	int ncols;
-	size_t nrows, cap;
-	char **cells;
-};
-
-static void table_add(struct table *t, const char *const *row)
-{
-	if (t->nrows == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 16;
-		char **nc = realloc(t->cells, ncap * t->ncols * sizeof(*nc));
-
-		if (!nc)
-			return;
-		t->cells = nc;
-		t->cap = ncap;
-	}
-	for (int i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = strdup(row[i] ? row[i] : "");
-	t->nrows++;
-}
-
-static void table_print(struct table *t, FILE *out)
-{
-	size_t w[16] = {};
-
-	for (size_t r = 0; r < t->nrows; r++)
-		for (int i = 0; i < t->ncols; i++) {
-			const char *s = t->cells[r * t->ncols + i];
-			size_t l = s ? strlen(s) : 0;
-
-			if (l > w[i])
-				w[i] = l;
-		}
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (int i = 0; i < t->ncols; i++) {
-			const char *s = t->cells[r * t->ncols + i];
-
-			if (i == t->ncols - 1)
-				fprintf(out, "%s\n", s ? s : "");
-			else
-				fprintf(out, "%-*s  ", (int)w[i], s ? s : "");
-		}
-		for (int i = 0; i < t->ncols; i++)
-			free(t->cells[r * t->ncols + i]);
-	}
-	free(t->cells);
-}
 
 /* What show nodes reports as a node's state, from the live system. */
 static const char *node_state(const struct ctrld *c, size_t i, int *ifindex)
@@ -98,23 +47,6 @@ static bool all_attached(const struct ctrld *c, size_t *present,
 	return *present == *attached;
 }
 
-static void storage_status_text(const struct ctrld *c, FILE *out)
-{
-	const struct xpan_cfg_storage_net *net = &c->cfg.storage.net;
-	char portal[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN];
-
-	if (!net->enabled) {
-		fprintf(out, "storage:   off\n");
-		return;
-	}
-	inet_ntop(AF_INET, &net->portal_ip, portal, sizeof(portal));
-	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
-	fprintf(out, "storage:   %s/%u, portal %s:%u on %s (%s)%s%s\n", sub,
-		net->prefix, portal, net->port, net->host_port,
-		c->storage_ifindex ? "up" : "not set up",
-		c->storage_note[0] ? ": " : "", c->storage_note);
-}
-
 static void storage_status_json(const struct ctrld *c, struct jsonw *jw)
 {
 	const struct xpan_cfg_storage_net *net = &c->cfg.storage.net;
@@ -137,30 +69,16 @@ static void storage_status_json(const struct ctrld *c, struct jsonw *jw)
 	jsonw_end_object(jw);
 }
 
-static int do_status(struct ctrld *c, bool json, FILE *out)
+static int do_status(void *ctx, const struct xpan_api_req *req, FILE *out,
+		     struct xpan_api_err *err)
 {
+	struct ctrld *c = ctx;
 	size_t present, attached;
 	bool ok = all_attached(c, &present, &attached);
 	struct jsonw *jw;
 
-	if (!json) {
-		fprintf(out,
-			"pid:       %d\n"
-			"config:    %s\n"
-			"socket:    %s\n"
-			"state:     %s\n"
-			"bpffs:     %s\n"
-			"serial:    %u\n"
-			"attached:  %s (%zu of %zu existing ports)\n"
-			"nodes:     %zu\n"
-			"vlans:     %zu\n",
-			(int)getpid(), c->cfg_path, c->sock_path,
-			xpan_state_file(c->st), c->cfg.bpffs, c->cfg.serial,
-			ok ? "yes" : "no", attached, present, c->cfg.n_nodes,
-			c->cfg.n_vlans);
-		storage_status_text(c, out);
-		return 0;
-	}
+	(void)req;
+	(void)err;
 	jw = jsonw_new(out, false);
 	jsonw_start_object(jw);
 	jsonw_int_field(jw, "pid", getpid());
@@ -182,40 +100,20 @@ static int do_status(struct ctrld *c, bool json, FILE *out)
 	return 0;
 }
 
-static void ips_joined(const struct xpan_cfg_node *n, char *buf, size_t len)
+static int do_show_nodes(void *ctx, const struct xpan_api_req *req,
+			 FILE *out, struct xpan_api_err *err)
 {
-	size_t off = 0;
+	struct ctrld *c = ctx;
+	struct jsonw *jw = jsonw_new(out, false);
 
-	buf[0] = '\0';
-	for (size_t j = 0; j < n->n_ips && off < len; j++) {
-		char ip[32];
-
-		off += snprintf(buf + off, len - off, "%s%s", j ? "," : "",
-				xpan_cfg_ip_str(&n->ips[j], ip, sizeof(ip)));
-	}
-	if (!n->n_ips)
-		snprintf(buf, len, "-");
-}
-
-static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
-{
-	struct table t = { .ncols = 9 };
-	struct jsonw *jw = NULL;
-	static const char *const head[] = { "NAME", "MAC", "PORT", "VLAN",
-					    "IPS", "STORAGE_IP", "STATE",
-					    "DATAPATH", "NETNS" };
-
-	if (json) {
-		jw = jsonw_new(out, false);
-		jsonw_start_array(jw);
-	} else {
-		table_add(&t, head);
-	}
+	(void)req;
+	(void)err;
+	jsonw_start_array(jw);
 	for (size_t i = 0; i < c->cfg.n_nodes; i++) {
 		const struct xpan_cfg_node *n = &c->cfg.nodes[i];
 		const struct node_rt *rt = &c->rt[i];
 		const char *vlan = c->cfg.vlans[n->vlan].name;
-		char mac[XPAN_MAC_STRLEN], ips[XPAN_CFG_NODE_MAX_IPS * 20];
+		char mac[XPAN_MAC_STRLEN];
 		char sip[INET_ADDRSTRLEN] = "";
 		int ifindex;
 		const char *state = node_state(c, i, &ifindex);
@@ -223,16 +121,6 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 		xpan_mac_str(rt->mac.mac, mac, sizeof(mac));
 		if (rt->storage_ip)
 			inet_ntop(AF_INET, &rt->storage_ip, sip, sizeof(sip));
-		if (!json) {
-			const char *row[] = { n->name, mac, n->port, vlan, ips,
-					      sip[0] ? sip : "-", state,
-					      xpan_datapath_name(n->datapath),
-					      n->netns[0] ? n->netns : "-" };
-
-			ips_joined(n, ips, sizeof(ips));
-			table_add(&t, row);
-			continue;
-		}
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "name", n->name);
 		jsonw_string_field(jw, "mac", mac);
@@ -265,130 +153,96 @@ static int do_show_nodes(struct ctrld *c, bool json, FILE *out)
 		jsonw_string_field(jw, "storage_ip", sip);
 		jsonw_end_object(jw);
 	}
-	if (json) {
-		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	} else {
-		table_print(&t, out);
-	}
+	jsonw_end_array(jw);
+	jsonw_destroy(&jw);
 	return 0;
 }
 
-static int do_show_vlans(struct ctrld *c, bool json, FILE *out)
+static int do_show_vlans(void *ctx, const struct xpan_api_req *req,
+			 FILE *out, struct xpan_api_err *err)
 {
-	struct table t = { .ncols = 3 };
-	static const char *const head[] = { "NAME", "ID", "MEMBERS" };
-	struct jsonw *jw = NULL;
+	struct ctrld *c = ctx;
+	struct jsonw *jw = jsonw_new(out, false);
 
-	if (json) {
-		jw = jsonw_new(out, false);
-		jsonw_start_array(jw);
-	} else {
-		table_add(&t, head);
-	}
+	(void)req;
+	(void)err;
+	jsonw_start_array(jw);
 	for (size_t v = 0; v < c->cfg.n_vlans; v++) {
-		char id[8], members[4096];
-		size_t off = 0;
-
-		members[0] = '\0';
-		if (json) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "name", c->cfg.vlans[v].name);
-			jsonw_uint_field(jw, "id", c->cfg.vlans[v].id);
-			jsonw_name(jw, "members");
-			jsonw_start_array(jw);
-		}
-		for (size_t i = 0; i < c->cfg.n_nodes; i++) {
-			if (c->cfg.nodes[i].vlan != v)
-				continue;
-			if (json)
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "name", c->cfg.vlans[v].name);
+		jsonw_uint_field(jw, "id", c->cfg.vlans[v].id);
+		jsonw_name(jw, "members");
+		jsonw_start_array(jw);
+		for (size_t i = 0; i < c->cfg.n_nodes; i++)
+			if (c->cfg.nodes[i].vlan == v)
 				jsonw_string(jw, c->cfg.nodes[i].name);
-			else if (off < sizeof(members))
-				off += snprintf(members + off,
-						sizeof(members) - off, "%s%s",
-						off ? "," : "",
-						c->cfg.nodes[i].name);
-		}
-		if (json) {
-			jsonw_end_array(jw);
-			jsonw_end_object(jw);
-			continue;
-		}
-		snprintf(id, sizeof(id), "%u", c->cfg.vlans[v].id);
-		{
-			const char *row[] = { c->cfg.vlans[v].name, id,
-					      members[0] ? members : "-" };
-
-			table_add(&t, row);
-		}
-	}
-	if (json) {
 		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	} else {
-		table_print(&t, out);
+		jsonw_end_object(jw);
 	}
+	jsonw_end_array(jw);
+	jsonw_destroy(&jw);
 	return 0;
 }
 
-static int do_reload(struct ctrld *c, bool json, FILE *out, char *err,
-		     size_t errlen)
+static int do_reload(void *ctx, const struct xpan_api_req *req, FILE *out,
+		     struct xpan_api_err *err)
 {
-	if (ctrld_reload(c, err, errlen)) {
-		pr_warn("reload failed: %s\n", err);
+	struct ctrld *c = ctx;
+	struct jsonw *jw;
+
+	(void)req;
+	if (ctrld_reload(c, err->msg, sizeof(err->msg))) {
+		pr_warn("reload failed: %s\n", err->msg);
 		return -1;
 	}
-	if (json)
-		fprintf(out, "{\"reloaded\":true,\"nodes\":%zu,\"vlans\":%zu}\n",
-			c->cfg.n_nodes, c->cfg.n_vlans);
-	else
-		fprintf(out, "reloaded %s: %zu nodes, %zu vlans\n", c->cfg_path,
-			c->cfg.n_nodes, c->cfg.n_vlans);
+	jw = jsonw_new(out, false);
+	jsonw_start_object(jw);
+	jsonw_bool_field(jw, "reloaded", true);
+	jsonw_uint_field(jw, "nodes", c->cfg.n_nodes);
+	jsonw_uint_field(jw, "vlans", c->cfg.n_vlans);
+	jsonw_string_field(jw, "config", c->cfg_path);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
 	return 0;
 }
 
-static const char usage[] =
-	"verbs: status | show nodes | show vlans | reload | help "
-	"(add -j for JSON)";
+static int do_help(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err);
 
-int ctrld_command(struct ctrld *c, char *req, FILE *out, char *err,
-		  size_t errlen)
+static const struct xpan_api_verb ctrld_verbs[] = {
+	{ .name = "status", .run = do_status },
+	{ .name = "show nodes", .run = do_show_nodes },
+	{ .name = "show vlans", .run = do_show_vlans },
+	{ .name = "reload", .run = do_reload },
+	{ .name = "help", .run = do_help },
+	{ .name = NULL },
+};
+
+/* The verbs this daemon answers: {"verbs": [name...]}. */
+static int do_help(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err)
 {
-	char *argv[MAX_ARGS];
-	bool json = false;
-	int argc, n = 0;
+	struct jsonw *jw = jsonw_new(out, false);
 
-	argc = xpan_api_split(req, argv, MAX_ARGS);
-	if (argc < 0) {
-		snprintf(err, errlen, "too many words in request; %s", usage);
-		return -1;
-	}
-	/* -j may come anywhere; everything else is the verb and its object. */
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
-			json = true;
-		else
-			argv[n++] = argv[i];
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "empty request; %s", usage);
-		return -1;
-	}
-	if (n == 1 && strcmp(argv[0], "status") == 0)
-		return do_status(c, json, out);
-	if (n == 2 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "nodes") == 0)
-		return do_show_nodes(c, json, out);
-	if (n == 2 && strcmp(argv[0], "show") == 0 &&
-	    strcmp(argv[1], "vlans") == 0)
-		return do_show_vlans(c, json, out);
-	if (n == 1 && strcmp(argv[0], "reload") == 0)
-		return do_reload(c, json, out, err, errlen);
-	if (n == 1 && strcmp(argv[0], "help") == 0) {
-		fprintf(out, "%s\n", usage);
-		return 0;
-	}
-	snprintf(err, errlen, "unknown request '%.64s%s%.64s'; %s", argv[0],
-		 n > 1 ? " " : "", n > 1 ? argv[1] : "", usage);
-	return -1;
+	(void)ctx;
+	(void)req;
+	(void)err;
+	jsonw_start_object(jw);
+	jsonw_name(jw, "verbs");
+	jsonw_start_array(jw);
+	for (const struct xpan_api_verb *v = ctrld_verbs; v->name; v++)
+		jsonw_string(jw, v->name);
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
+}
+
+int ctrld_api_serve(struct ctrld *c, const char *req, size_t len,
+		    char **out, size_t *outlen)
+{
+	const struct xpan_api_server srv = { .verbs = ctrld_verbs, .ctx = c };
+
+	pr_debug("api: %.*s\n", (int)len, req);
+	return xpan_api_serve(&srv, req, len, out, outlen);
 }

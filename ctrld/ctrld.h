@@ -182,8 +182,9 @@ int storage_route_to_portal(struct nl_sock *sk, int ifindex,
 			    const struct nodenet_storage *sn, char *err,
 			    size_t errlen);
 
-/* commands.c: run one API request, body into out. 0 ok, -1 with err. */
-int ctrld_command(struct ctrld *c, char *req, FILE *out, char *err,
-		  size_t errlen);
+/* commands.c: one complete API request (lib/apiserver.h) to the reply's
+ * bytes, malloc'd into *out. 0, or -ENOMEM. */
+int ctrld_api_serve(struct ctrld *c, const char *req, size_t len,
+		    char **out, size_t *outlen);
 
 #endif

@@ -15,8 +15,8 @@ FZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	$(FZ_SAN_EXTRA) \
 	-fno-omit-frame-pointer
 FZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Iiodaemon \
-	$(shell pkg-config --cflags liburing yaml-0.1 sqlite3 libnl-3.0 2>/dev/null) -MMD -MP $(FZ_SAN)
-FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp sqlite3 2>/dev/null) -lcrypto
+	$(shell pkg-config --cflags liburing yaml-0.1 sqlite3 libnl-3.0 jansson 2>/dev/null) -MMD -MP $(FZ_SAN)
+FZ_LIBS   := $(shell pkg-config --libs liburing yaml-0.1 libbpf libxdp sqlite3 jansson 2>/dev/null) -lcrypto
 
 FZ_IOD_SRCS := $(filter-out iodaemon/main.c,$(wildcard iodaemon/*.c))
 # lib/ files that need no BPF skeleton (the fuzz build must not depend on
@@ -55,7 +55,7 @@ fuzz-run: fuzz
 # gcc with ASan+UBSan, linked against the sanitized archives the unit
 # tests already build, and fuzz/replay.c as main(): quick to build, no
 # clang fuzzer runtime. fuzz/replay.sh runs each reproducer through the
-# harness its name prefix selects (conn-, pdu-, scsi-, text-).
+# harness its name prefix selects (api_request-, conn-, pdu-, scsi-, text-).
 FZ_REPLAY := $(patsubst %,$(B)/fuzz-replay/%,$(FZ_HARNESS))
 
 $(B)/asan/obj/fuzz/%.o: XCFLAGS += -Iiodaemon

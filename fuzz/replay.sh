@@ -7,7 +7,7 @@
 #   bash fuzz/replay.sh
 #
 # Every file in fuzz/crashes/ runs alone, through the harness its name
-# selects: conn-, pdu-, scsi-, text- (or fuzz_conn- etc., as fuzz/run.sh
+# selects: api_request-, conn-, pdu-, scsi-, text- (or fuzz_conn- etc., as fuzz/run.sh
 # names what it copies there). A file whose name selects no harness is a
 # failure, not something to pass over. Then each harness replays its
 # whole fuzz/corpus/<harness>/ in one process. Any non-zero exit or
@@ -63,12 +63,12 @@ for f in "${crashes[@]}"; do
 	h=${name#fuzz_}
 	h=${h%%-*}
 	case $h in
-	conn|pdu|scsi|text) run "$name" $ONE "fuzz_$h" "$f" ;;
-	*) echo "FAIL: $name: no harness for prefix '$h-' (conn-, pdu-, scsi-, text-)"
+	api_request|conn|pdu|scsi|text) run "$name" $ONE "fuzz_$h" "$f" ;;
+	*) echo "FAIL: $name: no harness for prefix '$h-' (api_request-, conn-, pdu-, scsi-, text-)"
 	   bad=$((bad + 1)) ;;
 	esac
 done
-for h in conn pdu scsi text; do
+for h in api_request conn pdu scsi text; do
 	set -- fuzz/corpus/fuzz_$h/*
 	if [ ! -e "$1" ]; then
 		echo "FAIL: fuzz/corpus/fuzz_$h/ is empty"

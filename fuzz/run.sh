@@ -3,7 +3,7 @@
 # one after the other in a single process each (the machine is shared),
 # then minimizes the kept corpus with -merge=1 and prints a summary.
 #
-#   bash fuzz/run.sh DURATION [fuzz_pdu fuzz_text fuzz_scsi fuzz_conn]
+#   bash fuzz/run.sh DURATION [fuzz_pdu fuzz_text fuzz_scsi fuzz_conn fuzz_api_request]
 #
 # Starting corpus: fuzz/corpus/<harness>/ plus the seeds fuzz/seeds.py
 # writes. Crashes land in build/fuzz/artifacts/<harness>/ and are copied
@@ -22,7 +22,7 @@ esac
 DUR=$1
 shift
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(fuzz_pdu fuzz_text fuzz_scsi fuzz_conn)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(fuzz_pdu fuzz_text fuzz_scsi fuzz_conn fuzz_api_request)
 
 # A colleague's half-edited iodaemon/ should not stop a run: fall back to
 # the binaries of the last good build, and say so.

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "apiserver.h"
 #include "ctl.h"
 #include "jsonw.h"
 #include "log.h"
@@ -19,10 +19,10 @@
 
 /*
  * A client has XPAN_API_READ_TIMEOUT_MS from accept to send its one
- * request line of at most XPAN_API_MAX_REQ bytes, as with xpan-ctrld.
- * The event loop must not block on it, so the line is peeked at until it
- * is complete (newline, EOF, or too long) and only then read with
- * lib/api.c's reader, which then never waits.
+ * request of at most XPAN_API_MAX_REQ bytes, as with xpan-ctrld. The
+ * event loop must not block on it, so the request is peeked at until it
+ * is complete (newline, EOF, or too long) and only then read; lib/
+ * apiserver.c parses and answers it (docs/api.md).
  */
 struct ctl_client {
 	struct iod_ev ev;
@@ -102,202 +102,143 @@ static void stats_json(struct jsonw *jw, const struct iod_stats *st,
 	jsonw_uint_field(jw, "busy_ns", iod_stats_busy(st, now));
 }
 
-static void stats_text(FILE *out, const char *node, const char *lun,
-		       const struct iod_stats *st, uint64_t now)
+static int do_stats(void *ctx, const struct xpan_api_req *req, FILE *out,
+		    struct xpan_api_err *err)
 {
-	fprintf(out, "%-12s %-5s %10llu %14llu %10llu %10llu %8llu %12.3f\n",
-		node, lun, (unsigned long long)st->ops,
-		(unsigned long long)st->bytes, (unsigned long long)st->reads,
-		(unsigned long long)st->writes, (unsigned long long)st->errors,
-		iod_stats_busy(st, now) / 1e9);
-}
-
-static void do_stats(struct lun_map *m, FILE *out, bool json)
-{
+	struct iod_server *s = ctx;
+	struct lun_map *m = s->map;
 	uint64_t now = iod_now_ns();
-	struct jsonw *jw = NULL;
+	struct jsonw *jw = jsonw_new(out, false);
 	size_t i, j;
 
-	if (json) {
-		jw = jsonw_new(out, false);
-		jsonw_start_object(jw);
-		jsonw_name(jw, "nodes");
-		jsonw_start_array(jw);
-	} else {
-		fprintf(out, "%-12s %-5s %10s %14s %10s %10s %8s %12s\n",
-			"NODE", "LUN", "OPS", "BYTES", "READS", "WRITES",
-			"ERRORS", "BUSY_S");
-	}
+	(void)req;
+	(void)err;
+	jsonw_start_object(jw);
+	jsonw_name(jw, "nodes");
+	jsonw_start_array(jw);
 	for (i = 0; i < m->nnodes; i++) {
 		struct iod_node *n = &m->nodes[i];
 		struct iod_stats sum = { 0 };
 
 		for (j = 0; j < n->nluns; j++)
 			iod_stats_add(&sum, &n->luns[j]->stats, now);
-		if (json) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "node", n->name);
-			stats_json(jw, &sum, now);
-			jsonw_name(jw, "luns");
-			jsonw_start_array(jw);
-			for (j = 0; j < n->nluns; j++) {
-				jsonw_start_object(jw);
-				jsonw_uint_field(jw, "lun", n->luns[j]->lun);
-				stats_json(jw, &n->luns[j]->stats, now);
-				jsonw_end_object(jw);
-			}
-			jsonw_end_array(jw);
-			jsonw_end_object(jw);
-			continue;
-		}
-		for (j = 0; j < n->nluns; j++) {
-			char l[8];
-
-			snprintf(l, sizeof(l), "%u", n->luns[j]->lun);
-			stats_text(out, n->name, l, &n->luns[j]->stats, now);
-		}
-		stats_text(out, n->name, "all", &sum, now);
-	}
-	if (json) {
-		jsonw_end_array(jw);
-		jsonw_end_object(jw);
-		jsonw_destroy(&jw);
-	}
-}
-
-static void do_luns(struct iod_server *s, FILE *out, bool json)
-{
-	struct lun_map *m = s->map;
-	struct jsonw *jw = NULL;
-	size_t i, k;
-
-	if (json) {
-		jw = jsonw_new(out, false);
 		jsonw_start_object(jw);
-		jsonw_string_field(jw, "target", m->target);
+		jsonw_string_field(jw, "node", n->name);
+		stats_json(jw, &sum, now);
 		jsonw_name(jw, "luns");
 		jsonw_start_array(jw);
-	} else {
-		fprintf(out, "target %s\n", m->target);
-		fprintf(out, "%-12s %-5s %-40s %12s %12s %-6s %-7s %s\n",
-			"NODE", "LUN", "BACKING", "OFFSET", "SIZE", "SHARED",
-			"STATE", "INITIATORS");
+		for (j = 0; j < n->nluns; j++) {
+			jsonw_start_object(jw);
+			jsonw_uint_field(jw, "lun", n->luns[j]->lun);
+			stats_json(jw, &n->luns[j]->stats, now);
+			jsonw_end_object(jw);
+		}
+		jsonw_end_array(jw);
+		jsonw_end_object(jw);
 	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
+}
+
+static int do_luns(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err)
+{
+	struct iod_server *s = ctx;
+	struct lun_map *m = s->map;
+	struct jsonw *jw = jsonw_new(out, false);
+	size_t i, k;
+
+	(void)req;
+	(void)err;
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "target", m->target);
+	jsonw_name(jw, "luns");
+	jsonw_start_array(jw);
 	for (i = 0; i < m->nluns; i++) {
 		struct iod_lun *l = &m->luns[i];
 
-		if (json) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "node", l->node->name);
-			jsonw_uint_field(jw, "lun", l->lun);
-			jsonw_string_field(jw, "backing", l->store->path);
-			jsonw_uint_field(jw, "offset", l->offset);
-			jsonw_uint_field(jw, "size", l->size);
-			jsonw_bool_field(jw, "shared", l->shared);
-			jsonw_bool_field(jw, "readonly", l->sdev.read_only);
-			jsonw_bool_field(jw, "present", l->sdev.present);
-			jsonw_name(jw, "initiators");
-			jsonw_start_array(jw);
-			for (k = 0; k < l->node->ninitiators; k++)
-				jsonw_string(jw, l->node->initiators[k]);
-			jsonw_end_array(jw);
-			jsonw_end_object(jw);
-			continue;
-		}
-		fprintf(out, "%-12s %-5u %-40s %12llu %12llu %-6s %-7s ",
-			l->node->name, l->lun, l->store->path,
-			(unsigned long long)l->offset,
-			(unsigned long long)l->size, l->shared ? "yes" : "no",
-			l->sdev.present ? "ok" : "missing");
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "node", l->node->name);
+		jsonw_uint_field(jw, "lun", l->lun);
+		jsonw_string_field(jw, "backing", l->store->path);
+		jsonw_uint_field(jw, "offset", l->offset);
+		jsonw_uint_field(jw, "size", l->size);
+		jsonw_bool_field(jw, "shared", l->shared);
+		jsonw_bool_field(jw, "readonly", l->sdev.read_only);
+		jsonw_bool_field(jw, "present", l->sdev.present);
+		jsonw_name(jw, "initiators");
+		jsonw_start_array(jw);
 		for (k = 0; k < l->node->ninitiators; k++)
-			fprintf(out, "%s%s", k ? "," : "",
-				l->node->initiators[k]);
-		fputc('\n', out);
-	}
-	if (json) {
+			jsonw_string(jw, l->node->initiators[k]);
 		jsonw_end_array(jw);
 		jsonw_end_object(jw);
-		jsonw_destroy(&jw);
 	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
 }
 
-static void do_pool(struct lun_map *m, FILE *out, bool json)
+static int do_pool(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err)
 {
-	struct jsonw *jw = NULL;
+	struct iod_server *s = ctx;
+	struct lun_map *m = s->map;
+	struct jsonw *jw = jsonw_new(out, false);
 	size_t i;
 
-	if (json) {
-		jw = jsonw_new(out, false);
-		jsonw_start_object(jw);
-		jsonw_name(jw, "stores");
-		jsonw_start_array(jw);
-	} else {
-		fprintf(out, "%-48s %14s %-8s %s\n", "STORE", "SIZE", "STATE",
-			"LUNS");
-	}
+	(void)req;
+	(void)err;
+	jsonw_start_object(jw);
+	jsonw_name(jw, "stores");
+	jsonw_start_array(jw);
 	for (i = 0; i < m->nstores; i++) {
 		struct iod_store *st = m->stores[i];
 		const char *state = !st->present ? "missing" :
 				    st->nluns ? "assigned" : "free";
 
-		if (json) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "path", st->path);
-			jsonw_uint_field(jw, "size", st->size);
-			jsonw_string_field(jw, "state", state);
-			jsonw_uint_field(jw, "luns", st->nluns);
-			jsonw_end_object(jw);
-		} else {
-			fprintf(out, "%-48s %14llu %-8s %u\n", st->path,
-				(unsigned long long)st->size, state,
-				st->nluns);
-		}
-	}
-	if (json) {
-		jsonw_end_array(jw);
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "path", st->path);
+		jsonw_uint_field(jw, "size", st->size);
+		jsonw_string_field(jw, "state", state);
+		jsonw_uint_field(jw, "luns", st->nluns);
 		jsonw_end_object(jw);
-		jsonw_destroy(&jw);
 	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
 }
 
 /* Connections and what the limits did (docs/storage.md "Limits"). */
-static void do_conns(struct iod_server *s, FILE *out, bool json)
+static int do_conns(void *ctx, const struct xpan_api_req *req, FILE *out,
+		    struct xpan_api_err *err)
 {
+	struct iod_server *s = ctx;
 	const struct xpan_cfg_storage *cfg = &s->cfg->storage;
 	struct iscsi_conn *c;
-	struct jsonw *jw = NULL;
+	struct jsonw *jw = jsonw_new(out, false);
 	unsigned int n = 0;
 
+	(void)req;
+	(void)err;
 	for (c = s->conns; c; c = c->next)
 		n++;
-	if (json) {
-		jw = jsonw_new(out, false);
-		jsonw_start_object(jw);
-		jsonw_uint_field(jw, "connections", n);
-		jsonw_uint_field(jw, "max_connections", cfg->max_connections);
-		jsonw_uint_field(jw, "max_connections_per_source",
-				 cfg->max_connections_per_source);
-		jsonw_uint_field(jw, "login_timeout", cfg->login_timeout_sec);
-		jsonw_uint_field(jw, "session_buffer", cfg->session_buffer);
-		jsonw_uint_field(jw, "refused_total", s->refused_total);
-		jsonw_uint_field(jw, "refused_source", s->refused_source);
-		jsonw_uint_field(jw, "login_timeouts", s->login_timeouts);
-		jsonw_uint_field(jw, "accept_pauses", s->accept_pauses);
-		jsonw_name(jw, "sessions");
-		jsonw_start_array(jw);
-	} else {
-		fprintf(out, "connections %u (max %u, %u per source), refused %llu at the total and %llu per source, %llu login timeouts (%u s), %llu accept pauses\n",
-			n, cfg->max_connections,
-			cfg->max_connections_per_source,
-			(unsigned long long)s->refused_total,
-			(unsigned long long)s->refused_source,
-			(unsigned long long)s->login_timeouts,
-			cfg->login_timeout_sec,
-			(unsigned long long)s->accept_pauses);
-		fprintf(out, "%-22s %-40s %-9s %12s %6s %6s %10s %8s %6s %6s\n",
-			"PEER", "INITIATOR", "STATE", "BUFFERED", "INFL",
-			"MWAIT", "IGNORED", "IMM_REJ", "TSF", "PAUSED");
-	}
+	jsonw_start_object(jw);
+	jsonw_uint_field(jw, "connections", n);
+	jsonw_uint_field(jw, "max_connections", cfg->max_connections);
+	jsonw_uint_field(jw, "max_connections_per_source",
+			 cfg->max_connections_per_source);
+	jsonw_uint_field(jw, "login_timeout", cfg->login_timeout_sec);
+	jsonw_uint_field(jw, "session_buffer", cfg->session_buffer);
+	jsonw_uint_field(jw, "refused_total", s->refused_total);
+	jsonw_uint_field(jw, "refused_source", s->refused_source);
+	jsonw_uint_field(jw, "login_timeouts", s->login_timeouts);
+	jsonw_uint_field(jw, "accept_pauses", s->accept_pauses);
+	jsonw_name(jw, "sessions");
+	jsonw_start_array(jw);
 	for (c = s->conns; c; c = c->next) {
 		const char *state = !c->full_feature ? "login" :
 				    c->discovery ? "discovery" : "normal";
@@ -306,46 +247,47 @@ static void do_conns(struct iod_server *s, FILE *out, bool json)
 
 		for (t = c->memq_head; t; t = t->memq_next)
 			waiting++;
-
-		if (json) {
-			jsonw_start_object(jw);
-			jsonw_string_field(jw, "peer", c->peer);
-			jsonw_string_field(jw, "initiator", c->initiator);
-			jsonw_string_field(jw, "state", state);
-			jsonw_uint_field(jw, "buffered", c->mem);
-			jsonw_uint_field(jw, "in_flight", c->window_used);
-			jsonw_uint_field(jw, "cmdsn_ignored", c->cmdsn_ignored);
-			jsonw_uint_field(jw, "immediate_rejected",
-					 c->imm_rejected);
-			jsonw_uint_field(jw, "paused", c->parked_count);
-			jsonw_bool_field(jw, "parked", c->parked);
-			jsonw_uint_field(jw, "waiting_for_memory", waiting);
-			jsonw_uint_field(jw, "task_set_full", c->task_set_full);
-			jsonw_end_object(jw);
-			continue;
-		}
-		fprintf(out, "%-22s %-40s %-9s %12llu %6u %6u %10llu %8llu %6llu %6llu\n",
-			c->peer, c->initiator[0] ? c->initiator : "-", state,
-			(unsigned long long)c->mem, c->window_used, waiting,
-			(unsigned long long)c->cmdsn_ignored,
-			(unsigned long long)c->imm_rejected,
-			(unsigned long long)c->task_set_full,
-			(unsigned long long)c->parked_count);
-	}
-	if (json) {
-		jsonw_end_array(jw);
+		jsonw_start_object(jw);
+		jsonw_string_field(jw, "peer", c->peer);
+		jsonw_string_field(jw, "initiator", c->initiator);
+		jsonw_string_field(jw, "state", state);
+		jsonw_uint_field(jw, "buffered", c->mem);
+		jsonw_uint_field(jw, "in_flight", c->window_used);
+		jsonw_uint_field(jw, "cmdsn_ignored", c->cmdsn_ignored);
+		jsonw_uint_field(jw, "immediate_rejected", c->imm_rejected);
+		jsonw_uint_field(jw, "paused", c->parked_count);
+		jsonw_bool_field(jw, "parked", c->parked);
+		jsonw_uint_field(jw, "waiting_for_memory", waiting);
+		jsonw_uint_field(jw, "task_set_full", c->task_set_full);
 		jsonw_end_object(jw);
-		jsonw_destroy(&jw);
 	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
 }
 
-static int do_move(struct iod_server *s, const char *node,
-		   const char *initiator, FILE *out, char *err, size_t errlen)
+enum { MOVE_NODE, MOVE_INITIATOR };
+
+static const struct xpan_api_arg move_args[] = {
+	[MOVE_NODE] = { .name = "node", .type = XPAN_API_STRING,
+			.required = true },
+	[MOVE_INITIATOR] = { .name = "initiator", .type = XPAN_API_STRING,
+			     .required = true },
+	{ .name = NULL },
+};
+
+static int do_move(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err)
 {
+	struct iod_server *s = ctx;
+	const char *node = xpan_api_str(req, MOVE_NODE);
+	const char *initiator = xpan_api_str(req, MOVE_INITIATOR);
 	struct iscsi_conn *c, *n;
+	struct jsonw *jw;
 	int dropped = 0;
 
-	if (lun_map_move(s->map, node, initiator, err, errlen))
+	if (lun_map_move(s->map, node, initiator, err->msg, sizeof(err->msg)))
 		return -1;
 	/* Sessions whose name no longer selects their node lose access
 	 * now, not at their next login. */
@@ -359,69 +301,125 @@ static int do_move(struct iod_server *s, const char *node,
 			dropped++;
 		}
 	}
-	fprintf(out, "node %s now served to %s (%d sessions closed)\n", node,
-		initiator, dropped);
+	jw = jsonw_new(out, false);
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "node", node);
+	jsonw_string_field(jw, "initiator", initiator);
+	jsonw_uint_field(jw, "closed", dropped);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
 	return 0;
+}
+
+/* pool_scan's report (a line per change) as {changes, report: [...]}. */
+static int do_rescan(void *ctx, const struct xpan_api_req *req, FILE *out,
+		     struct xpan_api_err *err)
+{
+	struct iod_server *s = ctx;
+	char *report = NULL, *line, *save = NULL;
+	size_t len = 0;
+	struct jsonw *jw;
+	FILE *f;
+	int n;
+
+	(void)req;
+	f = open_memstream(&report, &len);
+	if (!f) {
+		xpan_api_fail(err, XPAN_API_E_INTERNAL, "out of memory");
+		return -1;
+	}
+	n = pool_scan(s->map, f);
+	fclose(f);
+	jw = jsonw_new(out, false);
+	jsonw_start_object(jw);
+	jsonw_int_field(jw, "changes", n);
+	jsonw_name(jw, "report");
+	jsonw_start_array(jw);
+	for (line = strtok_r(report, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		jsonw_string(jw, line);
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	free(report);
+	return 0;
+}
+
+static int do_refresh(void *ctx, const struct xpan_api_req *req, FILE *out,
+		      struct xpan_api_err *err)
+{
+	(void)req;
+	return iod_storage_net_ctl_refresh(ctx, out, true, err->msg,
+					   sizeof(err->msg));
+}
+
+static int do_help(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err);
+
+static const struct xpan_api_verb iod_verbs[] = {
+	{ .name = "storage stats", .run = do_stats },
+	{ .name = "storage luns", .run = do_luns },
+	{ .name = "storage pool", .run = do_pool },
+	{ .name = "storage conns", .run = do_conns },
+	{ .name = "storage move", .args = move_args, .run = do_move },
+	{ .name = "storage rescan", .run = do_rescan },
+	{ .name = "storage refresh", .run = do_refresh },
+	{ .name = "storage help", .run = do_help },
+	{ .name = NULL },
+};
+
+/* The verbs this daemon answers: {"verbs": [name...]}. */
+static int do_help(void *ctx, const struct xpan_api_req *req, FILE *out,
+		   struct xpan_api_err *err)
+{
+	struct jsonw *jw = jsonw_new(out, false);
+
+	(void)ctx;
+	(void)req;
+	(void)err;
+	jsonw_start_object(jw);
+	jsonw_name(jw, "verbs");
+	jsonw_start_array(jw);
+	for (const struct xpan_api_verb *v = iod_verbs; v->name; v++)
+		jsonw_string(jw, v->name);
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
+}
+
+int iod_ctl_serve(struct iod_server *s, const char *req, size_t len,
+		  char **out, size_t *outlen)
+{
+	/* a line may leave "storage" out: "stats -j" */
+	const struct xpan_api_server srv = {
+		.verbs = iod_verbs, .ctx = s, .legacy_prefix = "storage",
+	};
+
+	return xpan_api_serve(&srv, req, len, out, outlen);
 }
 
 int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		 char *err, size_t errlen)
 {
-	char buf[XPAN_API_MAX_REQ], *argv[8], *save, *tok;
-	int argc = 0, a = 0;
-	bool json = false;
+	char *reply = NULL;
+	size_t len = 0;
 
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (tok = strtok_r(buf, " \t\r\n", &save); tok && argc < 8;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (!strcmp(tok, "-j"))
-			json = true;
-		else
-			argv[argc++] = tok;
-	}
-	if (argc && !strcmp(argv[0], "storage"))
-		a = 1;
-	if (a >= argc) {
-		snprintf(err, errlen,
-			 "empty request; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan, storage refresh [-j]");
+	if (iod_ctl_serve(s, line, strlen(line), &reply, &len)) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!strcmp(argv[a], "stats") && argc == a + 1) {
-		do_stats(s->map, out, json);
-		return 0;
+	if (len >= 6 && !strncmp(reply, "error ", 6)) {
+		snprintf(err, errlen, "%.*s", (int)(len - 7), reply + 6);
+		free(reply);
+		return -1;
 	}
-	if (!strcmp(argv[a], "luns") && argc == a + 1) {
-		do_luns(s, out, json);
-		return 0;
-	}
-	if (!strcmp(argv[a], "conns") && argc == a + 1) {
-		do_conns(s, out, json);
-		return 0;
-	}
-	if (!strcmp(argv[a], "pool") && argc == a + 1) {
-		do_pool(s->map, out, json);
-		return 0;
-	}
-	if (!strcmp(argv[a], "rescan") && argc == a + 1) {
-		int n = pool_scan(s->map, out);
-
-		fprintf(out, "%d change%s\n", n, n == 1 ? "" : "s");
-		return 0;
-	}
-	if (!strcmp(argv[a], "refresh") && argc == a + 1)
-		return iod_storage_net_ctl_refresh(s, out, json, err, errlen);
-	if (!strcmp(argv[a], "move")) {
-		if (argc != a + 3) {
-			snprintf(err, errlen,
-				 "usage: storage move <node> <initiator-iqn>");
-			return -1;
-		}
-		return do_move(s, argv[a + 1], argv[a + 2], out, err, errlen);
-	}
-	snprintf(err, errlen,
-		 "unknown request '%s'; verbs: storage stats|luns|pool|conns [-j], storage move <node> <initiator>, storage rescan, storage refresh [-j]",
-		 line);
-	return -1;
+	if (len >= 3 && !strncmp(reply, "ok\n", 3))
+		fwrite(reply + 3, 1, len - 3, out);
+	else
+		fwrite(reply, 1, len, out);
+	free(reply);
+	return 0;
 }
 
 static void client_free(struct ctl_client *cl)
@@ -450,50 +448,31 @@ static void set_blocking(int fd, bool on)
 /* Answers and half-closes; what the client still sends is read and
  * dropped until it closes, so that closing never resets the connection
  * before the client read the answer. */
-static void client_reply(struct ctl_client *cl, bool ok, const char *body,
-			 size_t len)
+static void client_send(struct ctl_client *cl, int ret, char *reply,
+			size_t len)
 {
 	/* Replies are small: lib/api.c sends them blocking, with a
 	 * timeout, so a client that never reads cannot hold the loop. */
-	set_blocking(cl->fd, true);
-	xpan_api_reply(cl->fd, ok, body, len);
-	set_blocking(cl->fd, false);
+	if (!ret) {
+		set_blocking(cl->fd, true);
+		xpan_api_send(cl->fd, reply, len);
+		set_blocking(cl->fd, false);
+		free(reply);
+	}
 	shutdown(cl->fd, SHUT_WR);
 	cl->draining = true;
 }
 
-static void client_answer(struct ctl_client *cl, const char *req)
+/* Refused before the request was complete (too_long, timeout), in the
+ * form its first bytes chose. */
+static void client_refuse(struct ctl_client *cl, const char *buf, size_t have,
+			  const char *code, const char *msg)
 {
-	char err[512], *body = NULL;
-	size_t blen = 0;
-	FILE *out = open_memstream(&body, &blen);
+	char *reply = NULL;
+	size_t len = 0;
+	int ret = xpan_api_serve_error(buf, have, code, msg, &reply, &len);
 
-	if (!out) {
-		client_reply(cl, false, "out of memory", 13);
-		return;
-	}
-	if (iod_ctl_exec(cl->ctl->srv, req, out, err, sizeof(err))) {
-		fclose(out);
-		client_reply(cl, false, err, strlen(err));
-	} else {
-		fclose(out);
-		client_reply(cl, true, body, blen);
-	}
-	free(body);
-}
-
-static void client_error(struct ctl_client *cl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void client_error(struct ctl_client *cl, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	client_reply(cl, false, msg, strlen(msg));
+	client_send(cl, ret, reply, len);
 }
 
 static void client_accept(struct iod_ctl *ctl)
@@ -554,8 +533,9 @@ static void client_drain(struct ctl_client *cl)
 
 static void client_input(struct ctl_client *cl, uint32_t events)
 {
-	char buf[XPAN_API_MAX_REQ + 1];
+	char buf[XPAN_API_MAX_REQ + 1], *reply = NULL, *nl;
 	bool eof = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+	size_t len, rlen = 0;
 	ssize_t n;
 	int ret;
 
@@ -570,29 +550,25 @@ static void client_input(struct ctl_client *cl, uint32_t events)
 		client_free(cl);	/* gone without a request */
 		return;
 	}
-	if (!memchr(buf, '\n', n) && n < XPAN_API_MAX_REQ && !eof)
+	nl = memchr(buf, '\n', n);
+	if (!nl && n < XPAN_API_MAX_REQ && !eof)
 		return;			/* not complete yet */
-	/* complete, too long or ended: the reader returns at once */
-	ret = xpan_api_read_request(cl->fd, buf, sizeof(buf), 100);
-	switch (ret) {
-	case 0:
-		client_answer(cl, buf);
-		break;
-	case -E2BIG:
-		client_error(cl, "request longer than %d bytes, refused",
-			     XPAN_API_MAX_REQ);
-		break;
-	case -EINVAL:
-		client_error(cl, "malformed request: send one line of text");
-		break;
-	case -ETIMEDOUT:
-		client_error(cl, "no request line within %d ms",
-			     XPAN_API_READ_TIMEOUT_MS);
-		break;
-	default:
+	if (!nl && n >= XPAN_API_MAX_REQ) {
+		client_refuse(cl, buf, n, XPAN_API_E_TOO_LONG,
+			      XPAN_API_MSG_TOO_LONG);
+		client_drain(cl);
+		return;
+	}
+	/* complete: the request and its newline leave the socket */
+	len = nl ? (size_t)(nl - buf) : (size_t)n;
+	if (recv(cl->fd, buf, len + (nl ? 1 : 0), MSG_DONTWAIT) !=
+	    (ssize_t)(len + (nl ? 1 : 0))) {
 		client_free(cl);
 		return;
 	}
+	buf[len] = '\0';
+	ret = iod_ctl_serve(cl->ctl->srv, buf, len, &reply, &rlen);
+	client_send(cl, ret, reply, rlen);
 	client_drain(cl);
 }
 
@@ -624,9 +600,15 @@ int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now)
 		if (now >= cl->deadline_ns) {
 			char buf[4096];
 
-			if (!cl->draining)
-				client_error(cl, "no request line within %d ms",
-					     XPAN_API_READ_TIMEOUT_MS);
+			if (!cl->draining) {
+				char part[XPAN_API_MAX_REQ];
+				ssize_t have = recv(cl->fd, part, sizeof(part),
+						    MSG_PEEK | MSG_DONTWAIT);
+
+				client_refuse(cl, part, have > 0 ? have : 0,
+					      XPAN_API_E_TIMEOUT,
+					      XPAN_API_MSG_TIMEOUT);
+			}
 			/* unread input would turn the close into a reset
 			 * that can discard the answer */
 			while (read(cl->fd, buf, sizeof(buf)) > 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * xpan-iod's control socket, with lib/api.h's line protocol: one request
- * line, then "ok" or "error <msg>" and a body. Verbs: storage stats [-j],
+ * xpan-iod's control socket, with the daemons' API (docs/api.md,
+ * lib/apiserver.h). Verbs: storage stats [-j],
  * storage luns [-j], storage pool [-j], storage conns [-j] (connections
  * and the limits' counters), storage move <node> <initiator>,
  * storage rescan, storage refresh [-j] (sessions follow the owners of
@@ -28,8 +28,12 @@ void iod_ctl_event(struct iod_ctl *ctl, struct iod_ev *ev, uint32_t events);
  * closes them; returns milliseconds until the next deadline, -1: none. */
 int iod_ctl_expire(struct iod_ctl *ctl, uint64_t now);
 
-/* Runs one request line; writes the body to out. 0 ok, -1 error with
- * the message in err. Exposed for unit tests. */
+/* One complete request (docs/api.md) to the reply's bytes, malloc'd
+ * into *out. 0, or -ENOMEM. */
+int iod_ctl_serve(struct iod_server *s, const char *req, size_t len,
+		  char **out, size_t *outlen);
+/* Runs one request line of the previous release's form; writes the body
+ * to out. 0 ok, -1 error with the message in err. For unit tests. */
 int iod_ctl_exec(struct iod_server *s, const char *line, FILE *out,
 		 char *err, size_t errlen);
 

@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "api.h"
+#include "apiserver.h"
 #include "state.h"
 
 /* Longest first line a client accepts ("error <message>"). */
@@ -150,6 +153,175 @@ int xpan_api_call_ms(const char *sock_path, const char *req, FILE *out,
 	}
 out_close:
 	close(fd);
+	return ret;
+}
+
+/* Replies are whole tables; one bigger than this is not one of ours. */
+#define API_MAX_REPLY (64u << 20)
+
+static int read_reply(int fd, char **out, size_t *outlen)
+{
+	size_t have = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - have < 4096) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 16384;
+			if (cap > API_MAX_REPLY + 4096) {
+				free(buf);
+				return -EPROTO;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + have, cap - have - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* a server that closed with part of our request unread */
+		if (n < 0 && errno == ECONNRESET && have)
+			break;
+		if (n < 0) {
+			int ret = -errno;
+
+			free(buf);
+			return ret;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	if (!buf)
+		buf = malloc(1);
+	if (!buf)
+		return -ENOMEM;
+	buf[have] = '\0';
+	*out = buf;
+	*outlen = have;
+	return 0;
+}
+
+static int set_err(struct xpan_api_err *err, const char *code,
+		   const char *msg)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return 1;
+}
+
+/* What came back: {"ok": true, "result": ...} or {"ok": false, "error":
+ * {"code": ..., "message": ...}}. */
+static int parse_reply(const char *buf, size_t len, json_t **result,
+		       struct xpan_api_err *err)
+{
+	static const char *const codes[] = {
+		XPAN_API_E_BAD_REQUEST, XPAN_API_E_UNKNOWN_VERB,
+		XPAN_API_E_TOO_LONG, XPAN_API_E_TIMEOUT, XPAN_API_E_FAILED,
+		XPAN_API_E_INTERNAL,
+	};
+	json_t *root, *ok, *e;
+	const char *code, *msg;
+	int ret = -EPROTO;
+
+	/* A daemon of the previous release answers a line: "error <msg>". */
+	if (len > 6 && !strncmp(buf, "error ", 6)) {
+		char msg[XPAN_API_MAX_MSG];
+
+		snprintf(msg, sizeof(msg), "%.*s", (int)strcspn(buf + 6, "\n"),
+			 buf + 6);
+		return set_err(err, XPAN_API_E_FAILED, msg);
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	ok = json_object_get(root, "ok");
+	if (!json_is_boolean(ok))
+		goto out;
+	if (json_is_true(ok)) {
+		*result = json_incref(json_object_get(root, "result"));
+		if (!*result)
+			*result = json_null();
+		ret = 0;
+		goto out;
+	}
+	e = json_object_get(root, "error");
+	code = json_string_value(json_object_get(e, "code"));
+	msg = json_string_value(json_object_get(e, "message"));
+	if (!code || !msg)
+		goto out;
+	/* the code as one of ours: err outlives the parsed reply */
+	ret = set_err(err, XPAN_API_E_FAILED, msg);
+	for (size_t i = 0; err && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(code, codes[i]))
+			err->code = codes[i];
+out:
+	json_decref(root);
+	return ret;
+}
+
+int xpan_api_request(const char *sock_path, const char *verb, json_t *args,
+		     int timeout_ms, json_t **result, struct xpan_api_err *err)
+{
+	struct sockaddr_un sa;
+	json_t *req;
+	char *line, *reply = NULL;
+	size_t len, rlen = 0;
+	int fd, ret;
+
+	*result = NULL;
+	if (err) {
+		err->code = XPAN_API_E_FAILED;
+		err->msg[0] = '\0';
+	}
+	ret = fill_addr(&sa, sock_path);
+	if (ret)
+		return ret;
+	req = json_pack("{s:s}", "verb", verb);
+	if (!req)
+		return -ENOMEM;
+	if (args && json_object_set(req, "args", args)) {
+		json_decref(req);
+		return -ENOMEM;
+	}
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!line)
+		return -ENOMEM;
+	len = strlen(line);
+	if (len + 1 > XPAN_API_MAX_REQ) {
+		free(line);
+		return -E2BIG;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	set_timeouts(fd, timeout_ms > 0 ? timeout_ms :
+				      API_CLIENT_TIMEOUT_S * 1000);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		goto out;
+	}
+	line[len] = '\n';	/* json_dumps' NUL: sent as the newline */
+	/* an answer queued before our write failed is still read */
+	write_all(fd, line, len + 1);
+	shutdown(fd, SHUT_WR);
+	ret = read_reply(fd, &reply, &rlen);
+	if (!ret)
+		ret = parse_reply(reply, rlen, result, err);
+	free(reply);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(line);
 	return ret;
 }
 
@@ -363,6 +535,12 @@ int xpan_api_reply(int fd, bool ok, const char *body, size_t len)
 	return send_formatted(fd, ret, buf, n);
 }
 
+int xpan_api_send(int fd, const char *buf, size_t len)
+{
+	set_timeouts(fd, XPAN_API_READ_TIMEOUT_MS);
+	return write_all(fd, buf, len);
+}
+
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 {
 	char *buf;
@@ -396,6 +574,7 @@ int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
 		memcpy(buf, "ok\n", 3);
 		if (len)
 			memcpy(buf + 3, body, len);
+		buf[len + 3] = '\0';
 		*out = buf;
 		*outlen = len + 3;
 		return 0;
@@ -407,6 +586,7 @@ int xpan_api_format_reply(bool ok, const char *body, size_t len, char **out,
 	while (len && buf[6 + len - 1] == ' ')
 		len--;
 	buf[6 + len] = '\n';
+	buf[7 + len] = '\0';	/* not sent; for callers that print it */
 	*out = buf;
 	*outlen = len + 7;
 	return 0;

@@ -37,6 +37,21 @@ int xpan_api_call_ms(const char *sock_path, const char *req, FILE *out,
 		     char *err, size_t errlen, int timeout_ms);
 
 /*
+ * The JSON protocol (docs/api.md): sends {"verb": verb, "args": args}
+ * (args borrowed, NULL for none) and waits at most timeout_ms per send and
+ * per read (<= 0: a minute). Returns 0 with the result in *result (the
+ * caller json_decref()s it), 1 when the daemon answered with an error
+ * (its code and message copied to err), -E2BIG when the request is over
+ * XPAN_API_MAX_REQ bytes, -EPROTO when the answer is not one, or another
+ * -errno when the daemon could not be reached.
+ */
+struct json_t;
+struct xpan_api_err;
+int xpan_api_request(const char *sock_path, const char *verb,
+		     struct json_t *args, int timeout_ms,
+		     struct json_t **result, struct xpan_api_err *err);
+
+/*
  * Server side, shared by xpan-ctrld and xpan-iod. A server polls the
  * listening fd, accepts one connection (accept4 with SOCK_CLOEXEC), reads
  * one request with xpan_api_read_request, answers with xpan_api_reply and
@@ -76,6 +91,8 @@ int xpan_api_split(char *req, char **argv, int max);
  * up, so a client that never reads cannot stall the server. 0 or -errno.
  */
 int xpan_api_reply(int fd, bool ok, const char *body, size_t len);
+/* Send len bytes as they are, with the same timeout. 0 or -errno. */
+int xpan_api_send(int fd, const char *buf, size_t len);
 int xpan_api_reply_error(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -6,12 +6,15 @@
  * exits 1, so scripts and service managers can rely on the exit code.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "apiprint.h"
+#include "apiserver.h"
 #include "commands.h"
 #include "dataplane.h"
 #include "log.h"
@@ -20,7 +23,10 @@
 
 static bool check_ctrld(struct out *o, const char *sock)
 {
-	char err[1024] = "", *body = NULL;
+	struct xpan_api_err e;
+	const char *err = e.msg;
+	char *body = NULL;
+	json_t *result;
 	size_t len = 0;
 	FILE *mf;
 	int rc;
@@ -28,7 +34,11 @@ static bool check_ctrld(struct out *o, const char *sock)
 	mf = open_memstream(&body, &len);
 	if (!mf)
 		return false;
-	rc = xpan_api_call(sock, "status", mf, err, sizeof(err));
+	rc = xpan_api_request(sock, "status", NULL, 0, &result, &e);
+	/* ctrld's status as text, in JSON too (as when ctrld wrote it) */
+	if (rc == 0)
+		xpan_api_print("status", result, mf);
+	json_decref(result);
 	fclose(mf);
 	/* Trailing newlines would make the text layout ragged. */
 	while (len && body[len - 1] == '\n')

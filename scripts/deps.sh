@@ -8,7 +8,7 @@ PKGS=(
 	build-essential pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 	liburing-dev libnl-3-dev libnl-route-3-dev
-	libsqlite3-dev sqlite3 libyaml-dev libcriterion-dev
+	libsqlite3-dev sqlite3 libyaml-dev libcriterion-dev libjansson-dev
 	libclang-rt-14-dev
 	iproute2 iputils-ping ethtool tcpdump iperf3 nftables procps psmisc
 	libiscsi-bin libiscsi-dev libssl-dev tgt fio

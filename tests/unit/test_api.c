@@ -12,7 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "api.h"
+#include "apiprint.h"
+#include "apiserver.h"
 #include "ctrld/ctrld.h"
 #include "macalloc.h"
 
@@ -300,30 +304,38 @@ struct ctrld_turn {
 	int lfd;
 };
 
+/* ctrld's request handling (ctrld_api_serve) behind a blocking reader. */
 static void *serve_ctrld(void *arg)
 {
 	struct ctrld_turn *t = arg;
-	char req[XPAN_API_MAX_REQ], err[1024], *body = NULL;
+	char req[XPAN_API_MAX_REQ + 1], *body = NULL;
 	size_t len = 0;
-	FILE *out;
 	int cfd;
 
 	cfd = accept_wait(t->lfd);
 	if (cfd < 0)
 		return NULL;
-	if (xpan_api_read_request(cfd, req, sizeof(req), 2000) == 0) {
-		out = open_memstream(&body, &len);
-		if (ctrld_command(t->c, req, out, err, sizeof(err))) {
-			fclose(out);
-			xpan_api_reply_error(cfd, "%s", err);
-		} else {
-			fclose(out);
-			xpan_api_reply(cfd, true, body, len);
-		}
+	if (xpan_api_read_request(cfd, req, sizeof(req), 2000) == 0 &&
+	    ctrld_api_serve(t->c, req, strlen(req), &body, &len) == 0) {
+		(void)!write(cfd, body, len);
 		free(body);
 	}
 	close(cfd);
 	return NULL;
+}
+
+/* The same request in the JSON form, through xpan_api_request. */
+static int ctrld_request(struct ctrld *c, int lfd, const char *verb,
+			 json_t **result, struct xpan_api_err *err)
+{
+	struct ctrld_turn t = { .c = c, .lfd = lfd };
+	pthread_t th;
+	int ret;
+
+	cr_assert_eq(pthread_create(&th, NULL, serve_ctrld, &t), 0);
+	ret = xpan_api_request(sock, verb, NULL, 5000, result, err);
+	pthread_join(th, NULL);
+	return ret;
 }
 
 static int ctrld_call(struct ctrld *c, int lfd, const char *req, char **body,
@@ -401,6 +413,31 @@ Test(api, ctrld_verbs)
 	cr_assert(strstr(body, "\"ports_present\":0"), "%s", body);
 	free(body);
 
+	/* The JSON form: the same data, printed by xpan's printer. */
+	{
+		struct xpan_api_err e;
+		json_t *res;
+		char *text = NULL;
+		size_t tlen;
+		FILE *tf;
+
+		cr_assert_eq(ctrld_request(&c, lfd, "show vlans", &res, &e), 0,
+			     "%s", e.msg);
+		tf = open_memstream(&text, &tlen);
+		cr_assert_eq(xpan_api_print("show vlans", res, tf), 0);
+		fclose(tf);
+		cr_assert_str_eq(text, "NAME  ID  MEMBERS\nred   10  n1,node-two\nblue  20  n3\n");
+		free(text);
+		json_decref(res);
+		cr_assert_eq(ctrld_request(&c, lfd, "status", &res, &e), 0);
+		cr_assert_eq(json_integer_value(json_object_get(res, "serial")), 258);
+		json_decref(res);
+		cr_assert_eq(ctrld_request(&c, lfd, "show ports", &res, &e), 1);
+		cr_assert_str_eq(e.code, XPAN_API_E_UNKNOWN_VERB);
+		cr_assert(strstr(e.msg, "verbs: status | show nodes | show vlans | reload | help"),
+			  "%s", e.msg);
+	}
+
 	cr_assert_eq(ctrld_call(&c, lfd, "show ports", &body, err, sizeof(err)), 1);
 	cr_assert(strstr(err, "unknown request 'show ports'"), "%s", err);
 	free(body);
@@ -427,4 +464,150 @@ Test(api, ctrld_verbs)
 	xpan_config_free(&c.cfg);
 	free(c.rt);
 	close(lfd);
+}
+
+/*
+ * ctrld's own connection code (apiconn.c, non-blocking, as in the event
+ * loop) with bad clients: an unknown verb, bad JSON, wrong members, an
+ * over-long request and one that stalls half-way each get an error
+ * object, the good one in between its answer at once, and nothing
+ * changes.
+ */
+struct rawc {
+	int fd;
+	char buf[8192];
+	size_t len;
+	bool done;
+	long long done_ms;
+};
+
+static void rawc_open(struct rawc *r, const char *data, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(r, 0, sizeof(*r));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(r->fd, 0);
+	cr_assert_eq(connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(send(r->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL),
+		     (ssize_t)len);
+}
+
+static void rawc_poll(struct rawc *r)
+{
+	ssize_t n;
+
+	while (!r->done) {
+		n = recv(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len,
+			 MSG_DONTWAIT);
+		if (n > 0) {
+			r->len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return;
+		r->done = true;		/* EOF (or reset after the answer) */
+		r->done_ms = ctrld_now_ms();
+		r->buf[r->len] = '\0';
+		close(r->fd);
+	}
+}
+
+static void serve_until(struct ctrld *c, struct rawc *rc, int n, int max_ms)
+{
+	long long end = ctrld_now_ms() + max_ms;
+
+	for (;;) {
+		struct pollfd pfd[1 + API_MAX_CONNS];
+		int slot[API_MAX_CONNS], nconn, all = 1;
+
+		for (int i = 0; i < n; i++) {
+			rawc_poll(&rc[i]);
+			all &= rc[i].done;
+		}
+		if (all || ctrld_now_ms() > end)
+			return;
+		apiconn_expire(c, ctrld_now_ms());
+		pfd[0].fd = apiconn_can_accept(c) ? c->listen_fd : -1;
+		pfd[0].events = POLLIN;
+		nconn = apiconn_pollfds(c, pfd + 1, slot);
+		if (poll(pfd, 1 + nconn, 20) <= 0)
+			continue;
+		apiconn_io(c, pfd + 1, slot, nconn);
+		if (pfd[0].revents)
+			apiconn_accept(c);
+	}
+}
+
+static void code_is(const struct rawc *r, const char *code)
+{
+	json_t *root = json_loads(r->buf, 0, NULL);
+	const char *got;
+
+	cr_assert_not_null(root, "an error object: %s", r->buf);
+	cr_assert(json_is_false(json_object_get(root, "ok")), "%s", r->buf);
+	got = json_string_value(json_object_get(json_object_get(root, "error"), "code"));
+	cr_assert(got && !strcmp(got, code), "want %s: %s", code, r->buf);
+	json_decref(root);
+}
+
+Test(api, ctrld_connections_refuse_bad_requests)
+{
+	struct ctrld c = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1 };
+	char path[192], err[1024], statedir[192], big[5000];
+	struct rawc rc[7];
+	long long t0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/xpan.yaml", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(ctrld_cfg, f);
+	fclose(f);
+	snprintf(c.cfg_path, sizeof(c.cfg_path), "%s", path);
+	snprintf(c.sock_path, sizeof(c.sock_path), "%s", sock);
+	cr_assert_eq(xpan_config_load(path, &c.cfg, err, sizeof(err)), 0, "%s", err);
+	snprintf(statedir, sizeof(statedir), "%s/state", dir);
+	cr_assert_eq(xpan_state_open(statedir, &c.st, err, sizeof(err)), 0, "%s", err);
+	c.rt = calloc(c.cfg.n_nodes, sizeof(*c.rt));
+	c.listen_fd = xpan_api_listen(sock, err, sizeof(err));
+	cr_assert_geq(c.listen_fd, 0, "%s", err);
+	cr_assert_eq(apiconn_init(&c), 0);
+
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "{\"verb\":\"reload\"", 16);
+	t0 = ctrld_now_ms();
+	rawc_open(&rc[0], "{\"verb\":\"sta", 12);		/* stalls */
+	rawc_open(&rc[1], "{\"verb\":\"show clusters\"}\n", 25);
+	rawc_open(&rc[2], "{\"verb\":\"reload\",\"x\":1}\n", 24);
+	rawc_open(&rc[3], "{\"verb\":\"reload\"\n", 17);
+	rawc_open(&rc[4], big, sizeof(big));
+	rawc_open(&rc[5], "{\"verb\":\"show vlans\"}\n", 22);
+	rawc_open(&rc[6], "reload\x01\n", 8);
+	serve_until(&c, rc, 7, 6000);
+	for (int i = 0; i < 7; i++)
+		cr_assert(rc[i].done, "client %d answered", i);
+	code_is(&rc[1], XPAN_API_E_UNKNOWN_VERB);
+	code_is(&rc[2], XPAN_API_E_BAD_REQUEST);
+	code_is(&rc[3], XPAN_API_E_BAD_REQUEST);
+	code_is(&rc[4], XPAN_API_E_TOO_LONG);
+	cr_assert(!strncmp(rc[5].buf, "{\"ok\":true,\"result\":[{\"name\":\"red\"", 34),
+		  "%s", rc[5].buf);
+	cr_assert_str_eq(rc[6].buf, "error malformed request: send one line of text\n");
+	for (int i = 1; i < 7; i++)
+		cr_assert_lt(rc[i].done_ms - t0, 1000,
+			     "client %d not held up by the slow one", i);
+	code_is(&rc[0], XPAN_API_E_TIMEOUT);
+	cr_assert_geq(rc[0].done_ms - t0, XPAN_API_READ_TIMEOUT_MS - 50);
+	cr_assert(strstr(rc[0].buf, "no request line within 2000 ms"), "%s", rc[0].buf);
+	/* nothing ran: no reload happened */
+	cr_assert_eq(c.cfg.serial, 258);
+	cr_assert_eq(c.cfg.n_nodes, 3);
+
+	apiconn_close_all(&c);
+	close(c.listen_fd);
+	xpan_state_close(c.st);
+	xpan_config_free(&c.cfg);
+	free(c.rt);
 }

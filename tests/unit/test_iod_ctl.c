@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The control socket's verbs, run without a socket. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,5 +264,69 @@ Test(ctl, request_within_time_limit)
 		  out);
 	close(fd);
 	cr_assert_eq(iod_ctl_expire(ctl, iod_now_ns()), -1, "client freed");
+	close_ctl();
+}
+
+/* The JSON form through the daemon's own connection code: results, and
+ * error objects for what is malformed, unknown, too long or too slow,
+ * with nothing changed. */
+static void error_is(const char *out, const char *code, const char *msg)
+{
+	json_t *r = json_loads(out, 0, NULL);
+	json_t *e = json_object_get(r, "error");
+
+	cr_assert_not_null(r, "one JSON object: %s", out);
+	cr_assert(json_is_false(json_object_get(r, "ok")), "%s", out);
+	cr_assert_str_eq(json_string_value(json_object_get(e, "code")), code,
+			 "%s", out);
+	cr_assert(strstr(json_string_value(json_object_get(e, "message")), msg),
+		  "%s", out);
+	json_decref(r);
+}
+
+#define REQ(s) request(s, strlen(s))
+
+Test(ctl, json_requests)
+{
+	char big[XPAN_API_MAX_REQ + 64], *out;
+	int fd;
+
+	open_ctl();
+	out = REQ("{\"verb\":\"storage luns\"}\n");
+	cr_assert(!strncmp(out, "{\"ok\":true,\"result\":{\"target\":", 30), "%s", out);
+	cr_assert(strstr(out, "\"node\":\"n2\",\"lun\":5"), "%s", out);
+	error_is(REQ("{\"verb\":\"storage frob\"}\n"), "unknown_verb",
+		 "unknown verb 'storage frob'; verbs: storage stats | storage luns");
+	error_is(REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\"}}\n"),
+		 "bad_request", "needs argument 'initiator'");
+	error_is(REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\",\"initiator\":5}}\n"),
+		 "bad_request", "must be a string");
+	error_is(REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\",\"initiator\":\"iqn.2026-11.io.xpan:spare\",\"force\":true}}\n"),
+		 "bad_request", "storage move has no argument 'force'");
+	error_is(REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\",\"initiator\":\"iqn.2026-11.io.xpan:spare\"}\n"),
+		 "bad_request", "not JSON");
+	error_is(REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n9\",\"initiator\":\"iqn.2026-11.io.xpan:x\"}}\n"),
+		 "failed", "n9");
+	/* cut at the cap this is a valid move; whole it is too long */
+	memset(big, ' ', sizeof(big));
+	strcpy(big, "{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\",\"initiator\":\"iqn.2026-11.io.xpan:spare\"}}");
+	big[strlen(big)] = ' ';
+	big[sizeof(big) - 1] = '\n';
+	error_is(request(big, sizeof(big)), "too_long",
+		 "request longer than 4096 bytes");
+	cr_assert_null(lun_map_node_by_initiator(&map, "iqn.2026-11.io.xpan:spare"),
+		       "nothing changed");
+	/* half a request, then silence */
+	fd = connect_ctl();
+	cr_assert_eq(write(fd, "{\"verb\":\"sto", 12), 12);
+	dispatch();
+	iod_ctl_expire(ctl, iod_now_ns() +
+				 (XPAN_API_READ_TIMEOUT_MS + 1) * 1000000ull);
+	error_is(answer(fd), "timeout", "no request line within 2000 ms");
+	close(fd);
+	/* and the move itself */
+	out = REQ("{\"verb\":\"storage move\",\"args\":{\"node\":\"n2\",\"initiator\":\"iqn.2026-11.io.xpan:spare\"}}\n");
+	cr_assert_str_eq(out, "{\"ok\":true,\"result\":{\"node\":\"n2\",\"initiator\":\"iqn.2026-11.io.xpan:spare\",\"closed\":0}}\n");
+	cr_assert_not_null(lun_map_node_by_initiator(&map, "iqn.2026-11.io.xpan:spare"));
 	close_ctl();
 }
