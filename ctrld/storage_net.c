@@ -27,7 +27,10 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
+#include <jansson.h>
+
 #include "api.h"
+#include "apiserver.h"
 #include "bpf/xpan_shared.h"
 #include "ctrld.h"
 #include "dataplane.h"
@@ -378,22 +381,25 @@ static uint64_t addrs_digest(const struct ctrld *c)
 void storage_net_notify(struct ctrld *c)
 {
 	uint64_t d = addrs_digest(c);
-	char err[256] = "";
+	struct xpan_api_err err = {};
+	json_t *res = NULL;
 	int rc;
 
 	if (c->storage_told && d == c->storage_digest)
 		return;
 	if (!c->iod_sock[0])
 		return;
-	rc = xpan_api_call_ms(c->iod_sock, "storage refresh", NULL, err,
-			      sizeof(err), IOD_NOTIFY_TIMEOUT_MS);
+	rc = xpan_api_request(c->iod_sock, "storage refresh", NULL,
+			      IOD_NOTIFY_TIMEOUT_MS, &res, &err);
+	json_decref(res);
 	/* Not running: it reads the addresses when it starts. Its own timer
 	 * re-checks every few seconds, so a lost nudge only delays. */
 	if (rc < 0)
 		pr_debug("storage network: xpan-iod at %s not told: %s\n",
 			 c->iod_sock, strerror(-rc));
 	else if (rc > 0)
-		pr_warn("storage network: xpan-iod refused refresh: %s\n", err);
+		pr_warn("storage network: xpan-iod refused refresh: %s: %s\n",
+			err.code ? err.code : "?", err.msg);
 	else
 		pr_info("storage network: told xpan-iod at %s to re-check its sessions\n",
 			c->iod_sock);
