@@ -56,6 +56,20 @@ iod_stop()
 	IOD_PID=
 }
 
+iod_conns_json()
+{
+	"$XIT_XPAN" storage conns -j --iod-socket "$XIT_TMP/iod.sock" 2>&1
+}
+
+# iod_refused_source N: xpan-iod has refused at least N connections for
+# their source's limit.
+iod_refused_source()
+{
+	local n
+	n=$(iod_conns_json | jq -r '.. | .refused_source? // empty' | head -1)
+	xit_is_count "$n" && [ "$n" -ge "$1" ]
+}
+
 portal_url()
 {
 	printf 'iscsi://%s:%s%s' "$XIT_SN_PORTAL" "$XIT_SN_PORT" "${1:+/$TARGET/$1}"
@@ -106,6 +120,10 @@ for mode in ${XIT_MODES:-tc xdp}; do
 	out=$(xit_ns r1 iscsi-ls -s -i "$IQN:r1" "$(portal_url)" 2>&1)
 	xit_expect_eq "$mode: r1 still logs in and sees its LUNs meanwhile" \
 		"$(grep -c '^Lun:' <<<"$out")" 2
+	# xpan-iod closes the excess as it accepts them, which a loaded
+	# machine may still be doing: wait for its count before asking.
+	xit_wait_for 20 iod_refused_source 36 ||
+		xit_failed "$mode: xpan-iod counted 36 refusals of r2's address ($(iod_conns_json))"
 	touch "$XIT_TMP/stop-percap"
 	xit_wait_for 10 grep -q '^refused' "$XIT_TMP/percap.out"
 	sleep 0.5
