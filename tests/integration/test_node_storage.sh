@@ -121,14 +121,13 @@ for mode in ${XIT_MODES:-tc xdp}; do
 	xit_expect_eq "$mode: r1 still logs in and sees its LUNs meanwhile" \
 		"$(grep -c '^Lun:' <<<"$out")" 2
 	# xpan-iod closes the excess as it accepts them, which a loaded
-	# machine may still be doing: wait for its count before asking.
-	xit_wait_for 20 iod_refused_source 36 ||
-		xit_failed "$mode: xpan-iod counted 36 refusals of r2's address ($(iod_conns_json))"
+	# machine may still be doing: wait (bounded) for its count. Counted
+	# by the target, not the client: under the flood a FIN may need a
+	# retransmission to reach r2, after the client has looked.
+	xit_wait_for 20 iod_refused_source 36
+	xit_expect_eq "$mode: xpan-iod refused r2's connections beyond its 64" \
+		"$(iod_conns_json | jq -r '.. | .refused_source? // empty' | head -1)" 36
 	touch "$XIT_TMP/stop-percap"
-	xit_wait_for 10 grep -q '^refused' "$XIT_TMP/percap.out"
-	sleep 0.5
-	xit_expect_eq "$mode: r2's connections beyond its 64 were refused" \
-		"$(grep -c '^refused' "$XIT_TMP/percap.out")" 36
 	kill "$flood" "$percap" 2>/dev/null
 	wait "$flood" "$percap" 2>/dev/null
 
