@@ -372,20 +372,10 @@ static const struct xpan_api_verb iod_verbs[] = {
 static int do_help(void *ctx, const struct xpan_api_req *req, FILE *out,
 		   struct xpan_api_err *err)
 {
-	struct jsonw *jw = jsonw_new(out, false);
-
 	(void)ctx;
 	(void)req;
 	(void)err;
-	jsonw_start_object(jw);
-	jsonw_name(jw, "verbs");
-	jsonw_start_array(jw);
-	for (const struct xpan_api_verb *v = iod_verbs; v->name; v++)
-		jsonw_string(jw, v->name);
-	jsonw_end_array(jw);
-	jsonw_end_object(jw);
-	jsonw_destroy(&jw);
-	return 0;
+	return xpan_api_help(iod_verbs, out);
 }
 
 int iod_ctl_serve(struct iod_server *s, const char *req, size_t len,

@@ -567,3 +567,20 @@ int xpan_api_serve(const struct xpan_api_server *s, const char *buf,
 	free(body);
 	return ret;
 }
+
+int xpan_api_help(const struct xpan_api_verb *verbs, FILE *out)
+{
+	struct jsonw *jw = jsonw_new(out, false);
+
+	if (!jw)
+		return -1;
+	jsonw_start_object(jw);
+	jsonw_name(jw, "verbs");
+	jsonw_start_array(jw);
+	for (const struct xpan_api_verb *v = verbs; v->name; v++)
+		jsonw_string(jw, v->name);
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+	return 0;
+}

@@ -95,6 +95,9 @@ struct xpan_api_server {
 	const char *legacy_prefix;
 };
 
+/* The result of a daemon's help verb: {"verbs": [name...]} of the table. */
+int xpan_api_help(const struct xpan_api_verb *verbs, FILE *out);
+
 void xpan_api_fail(struct xpan_api_err *err, const char *code,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
