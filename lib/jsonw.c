@@ -122,6 +122,12 @@ void jsonw_string(struct jsonw *jw, const char *s)
 		fputs("null", jw->f);
 }
 
+void jsonw_raw(struct jsonw *jw, const char *json)
+{
+	begin_elem(jw);
+	fputs(json ? json : "null", jw->f);
+}
+
 void jsonw_uint(struct jsonw *jw, uint64_t v)
 {
 	begin_elem(jw);

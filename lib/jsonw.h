@@ -24,6 +24,8 @@ void jsonw_end_array(struct jsonw *jw);
 /* Key of the next value inside an object. */
 void jsonw_name(struct jsonw *jw, const char *name);
 
+/* A value already serialized (one whole JSON value), written as it is. */
+void jsonw_raw(struct jsonw *jw, const char *json);
 void jsonw_string(struct jsonw *jw, const char *s);
 void jsonw_uint(struct jsonw *jw, uint64_t v);
 void jsonw_int(struct jsonw *jw, int64_t v);

@@ -25,7 +25,7 @@ static bool check_ctrld(struct out *o, const char *sock)
 {
 	struct xpan_api_err e;
 	const char *err = e.msg;
-	char *body = NULL;
+	char *body = NULL, *raw = NULL;
 	json_t *result;
 	size_t len = 0;
 	FILE *mf;
@@ -36,8 +36,10 @@ static bool check_ctrld(struct out *o, const char *sock)
 		return false;
 	rc = xpan_api_request(sock, "status", NULL, 0, &result, &e);
 	/* ctrld's status as text, in JSON too (as when ctrld wrote it) */
-	if (rc == 0)
+	if (rc == 0) {
 		xpan_api_print("status", result, mf);
+		raw = json_dumps(result, JSON_COMPACT);
+	}
 	json_decref(result);
 	fclose(mf);
 	/* Trailing newlines would make the text layout ragged. */
@@ -49,6 +51,11 @@ static bool check_ctrld(struct out *o, const char *sock)
 	out_str(o, "socket", NULL, sock);
 	if (rc == 0) {
 		out_str(o, "status", NULL, body ? body : "");
+		/* the same, as ctrld answered it: fields for scripts */
+		if (o->jw && raw) {
+			jsonw_name(o->jw, "result");
+			jsonw_raw(o->jw, raw);
+		}
 		out_text(o, "ctrld:     ok (%s)\n", sock);
 		if (len)
 			out_text(o, "%s\n", body);
@@ -67,6 +74,7 @@ static bool check_ctrld(struct out *o, const char *sock)
 	}
 	out_obj_end(o);
 	free(body);
+	free(raw);
 	return rc == 0;
 }
 

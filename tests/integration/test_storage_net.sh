@@ -41,6 +41,8 @@ for mode in ${XIT_MODES:-tc xdp}; do
 		"^$XIT_SN_NET\.[0-9.]+ $XIT_SN_NET\.[0-9.]+ $XIT_SN_NET\.[0-9.]+$"
 	[ "$r1s" != "$r2s" ] && [ "$r2s" != "$r3s" ] && [ "$r1s" != "$r3s" ] ||
 		xit_failed "$mode: r1, r2, r3 have three different storage addresses ($r1s $r2s $r3s)"
+	xit_expect_eq "$mode: xpan status -j: ctrld.result.storage_network.up" \
+		"$(xit_xpan status -j 2>/dev/null | jq -r '.ctrld.result.storage_network.up')" true
 	xit_expect_match "$mode: xpan status shows the storage port up" \
 		"$(xit_xpan status 2>&1)" "storage: +$XIT_SN_SUBNET, portal $XIT_SN_PORTAL:$XIT_SN_PORT on $XIT_SN_HOST \\(up\\)"
 
