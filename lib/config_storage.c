@@ -365,6 +365,13 @@ int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
 			for (j = 0; j <= i; j++) {
 				const struct xpan_cfg_iscsi *b = &cfg->nodes[j].iscsi;
 
+				/* Collecting, two nodes of one name were
+				 * refused already; their default initiators
+				 * say nothing new. */
+				if (j != i && !strcmp(cfg->nodes[i].name,
+						      cfg->nodes[j].name))
+					continue;
+
 				for (l = 0; l < (j == i ? k : b->ninitiators); l++)
 					if (!strcmp(a->initiators[k],
 						    b->initiators[l]) &&
