@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #define XPAN_CFG_ERRORS_MAX	100	/* kept; the rest are only counted */
-#define XPAN_CFG_ERROR_LEN	512
+#define XPAN_CFG_ERROR_LEN	1024
 
 struct xpan_cfg_error {
 	int line;			/* 0 when the error has no line */
