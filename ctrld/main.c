@@ -217,20 +217,46 @@ static int event_loop(struct ctrld *c)
 	}
 }
 
+/*
+ * --check: every error of the file, then of this host (ports, namespaces),
+ * one "FILE:LINE: what" a line, so one run shows all there is to fix.
+ */
+static int check_config(struct ctrld *c)
+{
+	struct xpan_cfg_errors *errs = calloc(1, sizeof(*errs));
+
+	if (!errs) {
+		fprintf(stderr, "xpan-ctrld: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	if (!xpan_config_check_all(c->cfg_path, XPAN_CFG_NETWORK, true,
+				   &c->cfg, errs)) {
+		printf("%s: ok (serial %u, %zu vlans, %zu nodes)\n", c->cfg_path,
+		       c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes);
+		free(errs);
+		return 0;
+	}
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->e[i].text);
+	if (errs->total > errs->n)
+		fprintf(stderr, "... and %zu more\n", errs->total - errs->n);
+	fprintf(stderr, "%s: %zu error%s\n", c->cfg_path, errs->total,
+		errs->total == 1 ? "" : "s");
+	free(errs);
+	return EXIT_RUNTIME;
+}
+
 static int start(struct ctrld *c)
 {
 	char err[1024];
 	int ret;
 
+	if (c->check_only)
+		return check_config(c);
 	if (xpan_config_load(c->cfg_path, &c->cfg, err, sizeof(err)) ||
 	    xpan_config_validate_system(&c->cfg, err, sizeof(err))) {
 		pr_warn("%s\n", err);
 		return EXIT_RUNTIME;
-	}
-	if (c->check_only) {
-		printf("%s: ok (serial %u, %zu vlans, %zu nodes)\n", c->cfg_path,
-		       c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes);
-		return 0;
 	}
 	pr_info("starting: config %s, serial %u, %zu vlans, %zu nodes, state %s, bpffs %s\n",
 		c->cfg_path, c->cfg.serial, c->cfg.n_vlans, c->cfg.n_nodes,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <net/if.h>
 
+#include "config_errors.h"
 #include "config_storage.h"
 
 #define XPAN_CFG_NAME_MAX	32	/* node and VLAN names, with the NUL */
@@ -114,6 +115,23 @@ int xpan_config_load_string(const char *name, const char *buf, size_t len,
 int xpan_config_validate_system(const struct xpan_config *cfg, char *err,
 				size_t errlen);
 void xpan_config_free(struct xpan_config *cfg);
+
+/*
+ * xpan-ctrld --check: read path like xpan_config_read() but record every
+ * error in errs (each "FILE:LINE: what", in file order, at most
+ * XPAN_CFG_ERRORS_MAX kept, errs->total counts all) instead of stopping
+ * at the first; with system, then the checks of
+ * xpan_config_validate_system() on what parsed, recorded after the file's.
+ * 0 with cfg filled when nothing is wrong; -1 with cfg left empty.
+ */
+int xpan_config_check_all(const char *path, enum xpan_cfg_reader reader,
+			  bool system, struct xpan_config *cfg,
+			  struct xpan_cfg_errors *errs);
+/* The same from a buffer, name standing for the file (tests). */
+int xpan_config_check_all_string(const char *name, const char *buf,
+				 size_t len, enum xpan_cfg_reader reader,
+				 bool system, struct xpan_config *cfg,
+				 struct xpan_cfg_errors *errs);
 
 /* NULL when absent. */
 const struct xpan_cfg_node *xpan_config_node(const struct xpan_config *cfg,

@@ -35,22 +35,30 @@ int xpan_cfg_parse_iscsi(struct ydoc *d, yaml_node_t *n, const char *node,
 	yaml_node_t *v;
 	size_t i;
 
+	/* Collecting, bad initiators leave none and chap is still read. */
 	v = ydoc_get(d, n, "initiators");
 	if (v) {
-		if (!ydoc_is_seq(v) || !ydoc_seq_len(v))
-			return ydoc_err(d, v, err, errlen,
-					"initiators must be a non-empty list of iSCSI names, e.g. [%s%s]",
-					XPAN_ISCSI_INITIATOR_PREFIX, node);
-		if (ydoc_seq_len(v) > XPAN_ISCSI_MAX_INITIATORS)
-			return ydoc_err(d, v, err, errlen,
-					"at most %d initiators per node",
-					XPAN_ISCSI_MAX_INITIATORS);
-		for (i = 0; i < ydoc_seq_len(v); i++)
-			if (copy_str(d, ydoc_seq_at(d, v, i),
-				     nc->initiators[i], XPAN_ISCSI_NAME_MAX,
-				     "initiator name", err, errlen))
+		if ((!ydoc_is_seq(v) || !ydoc_seq_len(v)) &&
+		    ydoc_soft_err(d, v, err, errlen,
+				  "initiators must be a non-empty list of iSCSI names, e.g. [%s%s]",
+				  XPAN_ISCSI_INITIATOR_PREFIX, node))
+			return -1;
+		if (ydoc_seq_len(v) > XPAN_ISCSI_MAX_INITIATORS) {
+			if (ydoc_soft_err(d, v, err, errlen,
+					  "at most %d initiators per node",
+					  XPAN_ISCSI_MAX_INITIATORS))
 				return -1;
-		nc->ninitiators = ydoc_seq_len(v);
+		} else {
+			for (i = 0; i < ydoc_seq_len(v); i++) {
+				if (!copy_str(d, ydoc_seq_at(d, v, i),
+					      nc->initiators[nc->ninitiators],
+					      XPAN_ISCSI_NAME_MAX,
+					      "initiator name", err, errlen))
+					nc->ninitiators++;
+				else if (!ydoc_collecting(d))
+					return -1;
+			}
+		}
 	} else {
 		snprintf(nc->initiators[0], XPAN_ISCSI_NAME_MAX, "%s%s",
 			 XPAN_ISCSI_INITIATOR_PREFIX, node);
@@ -61,6 +69,7 @@ int xpan_cfg_parse_iscsi(struct ydoc *d, yaml_node_t *n, const char *node,
 		static const char *const keys[] = { "user", "secret", NULL };
 		yaml_node_t *u, *s;
 
+		/* chap is the node's last key: an error here ends it. */
 		if (!ydoc_is_map(v))
 			return ydoc_err(d, v, err, errlen,
 					"chap must be { user: NAME, secret: SECRET }");
@@ -162,35 +171,46 @@ static int parse_limits(struct xpan_cfg_storage *c, struct ydoc *d,
 {
 	yaml_node_t *v, *per;
 	uint64_t u;
+	int bad;
 
 	v = ydoc_get(d, s, "session_buffer");
 	if (v) {
-		if (ydoc_size(d, v, &u, "session_buffer", err, errlen))
-			return -1;
-		if (u < XPAN_STORAGE_MIN_SESSION_BUFFER ||
-		    u > XPAN_STORAGE_MAX_SESSION_BUFFER)
-			return ydoc_err(d, v, err, errlen,
-					"session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
-					ydoc_scalar(v));
-		c->session_buffer = u;
+		if (ydoc_size(d, v, &u, "session_buffer", err, errlen)) {
+			if (!ydoc_collecting(d))
+				return -1;
+		} else if (u < XPAN_STORAGE_MIN_SESSION_BUFFER ||
+			   u > XPAN_STORAGE_MAX_SESSION_BUFFER) {
+			if (ydoc_soft_err(d, v, err, errlen,
+					  "session_buffer must be between 32M and 16G (it bounds the memory of one session; 32M holds the largest commands), got '%s'",
+					  ydoc_scalar(v)))
+				return -1;
+		} else {
+			c->session_buffer = u;
+		}
 	}
 	if (get_count(d, ydoc_get(d, s, "login_timeout"),
 		      "login_timeout (seconds)", XPAN_STORAGE_MAX_LOGIN_TIMEOUT,
 		      "login_timeout must be at least 1 second (a login cannot be allowed forever)",
-		      &c->login_timeout_sec, err, errlen))
+		      &c->login_timeout_sec, err, errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	v = ydoc_get(d, s, "max_connections");
-	if (get_count(d, v, "max_connections", XPAN_STORAGE_MAX_MAX_CONNECTIONS,
-		      "max_connections must be at least 1",
-		      &c->max_connections, err, errlen))
+	bad = get_count(d, v, "max_connections",
+			XPAN_STORAGE_MAX_MAX_CONNECTIONS,
+			"max_connections must be at least 1",
+			&c->max_connections, err, errlen);
+	if (bad && !ydoc_collecting(d))
 		return -1;
 	per = ydoc_get(d, s, "max_connections_per_source");
-	if (get_count(d, per, "max_connections_per_source",
-		      XPAN_STORAGE_MAX_MAX_CONNECTIONS,
-		      "max_connections_per_source must be at least 1",
-		      &c->max_connections_per_source, err, errlen))
+	bad |= get_count(d, per, "max_connections_per_source",
+			 XPAN_STORAGE_MAX_MAX_CONNECTIONS,
+			 "max_connections_per_source must be at least 1",
+			 &c->max_connections_per_source, err, errlen);
+	if (bad && !ydoc_collecting(d))
 		return -1;
-	if (c->max_connections_per_source > c->max_connections)
+	/* Only when both were read: a default against a bad value says
+	 * nothing. */
+	if (!bad && c->max_connections_per_source > c->max_connections)
 		return ydoc_err(d, per ? per : v, err, errlen,
 				"max_connections_per_source (%u) is larger than max_connections (%u); lower it or raise max_connections",
 				c->max_connections_per_source,
@@ -226,39 +246,49 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 	uint64_t u;
 
 	xpan_cfg_storage_defaults(c);
+	/* Collecting, a bad key leaves its default and the next is read. */
 	if (xpan_cfg_check_map(d, s, keys, "storage", err, errlen))
 		return -1;
 	v = ydoc_get(d, s, "target");
 	if (v && copy_str(d, v, c->target, sizeof(c->target), "target", err,
-			  errlen))
+			  errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	if (strncmp(c->target, "iqn.", 4) && strncmp(c->target, "eui.", 4) &&
-	    strncmp(c->target, "naa.", 4))
-		return ydoc_err(d, v, err, errlen,
-				"target '%s' is not an iSCSI name (iqn.YYYY-MM.domain:name)",
-				c->target);
+	    strncmp(c->target, "naa.", 4) &&
+	    ydoc_soft_err(d, v, err, errlen,
+			  "target '%s' is not an iSCSI name (iqn.YYYY-MM.domain:name)",
+			  c->target))
+		return -1;
 	v = ydoc_get(d, s, "portal");
 	if (v && copy_str(d, v, c->portal, sizeof(c->portal), "portal", err,
-			  errlen))
+			  errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	v = ydoc_get(d, s, "rescan");
 	if (v) {
-		if (ydoc_u64(d, v, XPAN_STORAGE_MAX_RESCAN, &u,
-			     "rescan (seconds)", err, errlen))
+		if (!ydoc_u64(d, v, XPAN_STORAGE_MAX_RESCAN, &u,
+			      "rescan (seconds)", err, errlen))
+			c->rescan_sec = u;
+		else if (!ydoc_collecting(d))
 			return -1;
-		c->rescan_sec = u;
 	}
 	v = ydoc_get(d, s, "write_cache");
-	if (v && ydoc_bool(d, v, &c->write_cache, "write_cache", err, errlen))
+	if (v && ydoc_bool(d, v, &c->write_cache, "write_cache", err,
+			   errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
-	if (parse_limits(c, d, s, err, errlen) ||
-	    xpan_cfg_parse_storage_net(d, s, &c->net, err, errlen))
+	if (parse_limits(c, d, s, err, errlen) && !ydoc_collecting(d))
+		return -1;
+	if (xpan_cfg_parse_storage_net(d, s, &c->net, err, errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	v = ydoc_get(d, s, "pool");
-	if (v) {
-		if (!ydoc_is_seq(v))
-			return ydoc_err(d, v, err, errlen,
-					"pool must be a list of directories or block devices");
+	if (v && !ydoc_is_seq(v)) {
+		if (ydoc_soft_err(d, v, err, errlen,
+				  "pool must be a list of directories or block devices"))
+			return -1;
+	} else if (v) {
 		c->npool = ydoc_seq_len(v);
 		c->pool = calloc(c->npool + 1, sizeof(*c->pool));
 		if (!c->pool)
@@ -267,8 +297,11 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 			const char *p;
 
 			if (ydoc_str(d, ydoc_seq_at(d, v, i), &p, "pool entry",
-				     err, errlen))
-				return -1;
+				     err, errlen)) {
+				if (!ydoc_collecting(d))
+					return -1;
+				p = "";
+			}
 			c->pool[i] = strdup(p);
 			if (!c->pool[i])
 				return ydoc_err(d, v, err, errlen,
@@ -280,14 +313,23 @@ int xpan_cfg_parse_storage(struct ydoc *d, yaml_node_t *s,
 		if (!ydoc_is_seq(v))
 			return ydoc_err(d, v, err, errlen,
 					"luns must be a list of { node, lun, backing, offset, size, shared }");
-		c->nluns = ydoc_seq_len(v);
-		c->luns = calloc(c->nluns + 1, sizeof(*c->luns));
+		c->luns = calloc(ydoc_seq_len(v) + 1, sizeof(*c->luns));
 		if (!c->luns)
 			return ydoc_err(d, v, err, errlen, "out of memory");
-		for (i = 0; i < c->nluns; i++)
-			if (parse_lun(d, ydoc_seq_at(d, v, i), &c->luns[i],
-				      err, errlen))
+		/* Collecting, a LUN entry ends at its first error and is
+		 * left out of the checks across sections. */
+		for (i = 0; i < ydoc_seq_len(v); i++) {
+			struct xpan_cfg_lun *lc = &c->luns[c->nluns];
+
+			if (!parse_lun(d, ydoc_seq_at(d, v, i), lc, err,
+				       errlen)) {
+				c->nluns++;
+				continue;
+			}
+			if (!ydoc_collecting(d))
 				return -1;
+			memset(lc, 0, sizeof(*lc));
+		}
 	}
 	return 0;
 }
@@ -301,21 +343,19 @@ int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
 	for (i = 0; i < c->nluns; i++) {
 		const struct xpan_cfg_lun *a = &c->luns[i];
 
-		if (!xpan_config_node(cfg, a->node)) {
-			snprintf(err, errlen,
-				 "%s:%d: LUN for node '%s', which is not in nodes: (add the node or correct the name)",
-				 d->path, a->line, a->node);
+		if (!xpan_config_node(cfg, a->node) &&
+		    ydoc_soft_err_line(d, a->line, err, errlen,
+				       "LUN for node '%s', which is not in nodes: (add the node or correct the name)",
+				       a->node))
 			return -1;
-		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->luns[j].node, a->node) &&
-			    c->luns[j].lun == a->lun) {
-				snprintf(err, errlen,
-					 "%s:%d: node '%s' has LUN %u twice (also line %d)",
-					 d->path, a->line, a->node, a->lun,
-					 c->luns[j].line);
+			    c->luns[j].lun == a->lun &&
+			    ydoc_soft_err_line(d, a->line, err, errlen,
+					       "node '%s' has LUN %u twice (also line %d)",
+					       a->node, a->lun,
+					       c->luns[j].line))
 				return -1;
-			}
 	}
 	/* One initiator name selects one node's view. */
 	for (i = 0; i < cfg->n_nodes; i++) {
@@ -325,17 +365,23 @@ int xpan_cfg_check_storage(struct ydoc *d, const struct xpan_config *cfg,
 			for (j = 0; j <= i; j++) {
 				const struct xpan_cfg_iscsi *b = &cfg->nodes[j].iscsi;
 
+				/* Collecting, two nodes of one name were
+				 * refused already; their default initiators
+				 * say nothing new. */
+				if (j != i && !strcmp(cfg->nodes[i].name,
+						      cfg->nodes[j].name))
+					continue;
+
 				for (l = 0; l < (j == i ? k : b->ninitiators); l++)
 					if (!strcmp(a->initiators[k],
-						    b->initiators[l])) {
-						snprintf(err, errlen,
-							 "%s:%d: initiator '%s' is listed for both node '%s' and node '%s'",
-							 d->path, cfg->nodes[i].line,
-							 a->initiators[k],
-							 cfg->nodes[j].name,
-							 cfg->nodes[i].name);
+						    b->initiators[l]) &&
+					    ydoc_soft_err_line(d, cfg->nodes[i].line,
+							       err, errlen,
+							       "initiator '%s' is listed for both node '%s' and node '%s'",
+							       a->initiators[k],
+							       cfg->nodes[j].name,
+							       cfg->nodes[i].name))
 						return -1;
-					}
 			}
 	}
 	return 0;

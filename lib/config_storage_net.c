@@ -121,6 +121,7 @@ int xpan_cfg_parse_storage_net(struct ydoc *d, yaml_node_t *s,
 	static const char *const keys[] = { "subnet", "portal_ip", "port",
 					    "host_port", "dp_port", NULL };
 	yaml_node_t *n = ydoc_get(d, s, "network"), *v, *pv;
+	bool subnet_ok = true;
 	const char *str;
 	uint64_t u;
 
@@ -141,44 +142,58 @@ int xpan_cfg_parse_storage_net(struct ydoc *d, yaml_node_t *s,
 	}
 	if (xpan_cfg_check_map(d, n, keys, "storage.network", err, errlen))
 		return -1;
+	/* Collecting, the portal is checked against a subnet that parsed. */
 	v = ydoc_get(d, n, "subnet");
-	if (v && parse_subnet(d, v, net, err, errlen))
-		return -1;
+	if (v && parse_subnet(d, v, net, err, errlen)) {
+		if (!ydoc_collecting(d))
+			return -1;
+		subnet_ok = false;
+	}
 	pv = ydoc_get(d, n, "portal_ip");
 	if (pv) {
 		if (parse_ip4(d, pv, "storage.network.portal_ip",
-			      &net->portal_ip, err, errlen))
-			return -1;
+			      &net->portal_ip, err, errlen)) {
+			if (!ydoc_collecting(d))
+				return -1;
+			subnet_ok = false;
+		}
 	} else if (v) {
 		/* The first host address of a subnet given without a portal. */
 		net->portal_ip = htonl(ntohl(net->subnet) + 1);
 	}
-	if (!xpan_storage_net_host(net, net->portal_ip)) {
+	if (subnet_ok && !xpan_storage_net_host(net, net->portal_ip)) {
 		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &net->portal_ip, a, sizeof(a));
 		inet_ntop(AF_INET, &net->subnet, b, sizeof(b));
-		return ydoc_err(d, pv ? pv : v, err, errlen,
-				"storage.network.portal_ip %s is not a host address of the subnet %s/%u",
-				a, b, net->prefix);
+		if (ydoc_soft_err(d, pv ? pv : v, err, errlen,
+				  "storage.network.portal_ip %s is not a host address of the subnet %s/%u",
+				  a, b, net->prefix))
+			return -1;
 	}
 	v = ydoc_get(d, n, "port");
 	if (v) {
 		if (ydoc_u64(d, v, 65535, &u, "storage.network.port", err,
-			     errlen))
-			return -1;
-		if (!u)
-			return ydoc_err(d, v, err, errlen,
-					"storage.network.port must be a TCP port (1..65535)");
-		net->port = (uint16_t)u;
+			     errlen)) {
+			if (!ydoc_collecting(d))
+				return -1;
+		} else if (!u) {
+			if (ydoc_soft_err(d, v, err, errlen,
+					  "storage.network.port must be a TCP port (1..65535)"))
+				return -1;
+		} else {
+			net->port = (uint16_t)u;
+		}
 	}
 	v = ydoc_get(d, n, "host_port");
 	if (v && check_ifname(d, v, "storage.network.host_port",
-			      net->host_port, err, errlen))
+			      net->host_port, err, errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	v = ydoc_get(d, n, "dp_port");
 	if (v && check_ifname(d, v, "storage.network.dp_port", net->dp_port,
-			      err, errlen))
+			      err, errlen) &&
+	    !ydoc_collecting(d))
 		return -1;
 	if (!strcmp(net->host_port, net->dp_port))
 		return ydoc_err(d, v, err, errlen,
@@ -206,6 +221,7 @@ int xpan_cfg_check_storage_net(struct ydoc *d, const struct xpan_config *cfg,
 {
 	const struct xpan_cfg_storage_net *net = &cfg->storage.net;
 	char a[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN], portal[INET_ADDRSTRLEN];
+	char ip[32];
 	size_t i, j, k;
 
 	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
@@ -213,46 +229,38 @@ int xpan_cfg_check_storage_net(struct ydoc *d, const struct xpan_config *cfg,
 	for (i = 0; i < cfg->n_nodes; i++) {
 		const struct xpan_cfg_node *n = &cfg->nodes[i];
 
-		if (n->storage_ip && !net->enabled) {
-			snprintf(err, errlen,
-				 "%s:%d: node '%s' has a storage_ip but the storage network is off (add a storage: section, or remove storage_ip)",
-				 d->path, n->storage_ip_line, n->name);
+		if (n->storage_ip && !net->enabled &&
+		    ydoc_soft_err_line(d, n->storage_ip_line, err, errlen,
+				       "node '%s' has a storage_ip but the storage network is off (add a storage: section, or remove storage_ip)",
+				       n->name))
 			return -1;
-		}
 		if (!net->enabled)
 			continue;
 		inet_ntop(AF_INET, &n->storage_ip, a, sizeof(a));
 		if (n->storage_ip && (!xpan_storage_net_host(net, n->storage_ip) ||
-				      n->storage_ip == net->portal_ip)) {
-			snprintf(err, errlen,
-				 "%s:%d: node '%s': storage_ip %s is not a free host address of the storage subnet %s/%u (the portal is %s)",
-				 d->path, n->storage_ip_line, n->name, a, sub,
-				 net->prefix, portal);
+				      n->storage_ip == net->portal_ip) &&
+		    ydoc_soft_err_line(d, n->storage_ip_line, err, errlen,
+				       "node '%s': storage_ip %s is not a free host address of the storage subnet %s/%u (the portal is %s)",
+				       n->name, a, sub, net->prefix, portal))
 			return -1;
-		}
 		for (j = 0; n->storage_ip && j < i; j++)
-			if (cfg->nodes[j].storage_ip == n->storage_ip) {
-				snprintf(err, errlen,
-					 "%s:%d: node '%s': storage_ip %s is also node '%s''s (line %d); a storage address names one node",
-					 d->path, n->storage_ip_line, n->name,
-					 a, cfg->nodes[j].name,
-					 cfg->nodes[j].storage_ip_line);
+			if (cfg->nodes[j].storage_ip == n->storage_ip &&
+			    ydoc_soft_err_line(d, n->storage_ip_line, err, errlen,
+					       "node '%s': storage_ip %s is also node '%s''s (line %d); a storage address names one node",
+					       n->name, a, cfg->nodes[j].name,
+					       cfg->nodes[j].storage_ip_line))
 				return -1;
-			}
 		/* The dataplane sorts frames by address: a VLAN address in
 		 * the storage subnet would be taken for storage traffic. */
 		for (k = 0; k < n->n_ips; k++)
-			if (xpan_storage_net_contains(net, n->ips[k].addr)) {
-				char ip[32];
-
-				snprintf(err, errlen,
-					 "%s:%d: node '%s': IP %s is inside the storage subnet %s/%u; pick another address or move storage.network.subnet",
-					 d->path, n->ips[k].line, n->name,
-					 xpan_cfg_ip_str(&n->ips[k], ip,
-							 sizeof(ip)),
-					 sub, net->prefix);
+			if (xpan_storage_net_contains(net, n->ips[k].addr) &&
+			    ydoc_soft_err_line(d, n->ips[k].line, err, errlen,
+					       "node '%s': IP %s is inside the storage subnet %s/%u; pick another address or move storage.network.subnet",
+					       n->name,
+					       xpan_cfg_ip_str(&n->ips[k], ip,
+							       sizeof(ip)),
+					       sub, net->prefix))
 				return -1;
-			}
 	}
 	return 0;
 }

@@ -143,22 +143,82 @@ yaml_node_t *ydoc_seq_at(struct ydoc *d, yaml_node_t *seq, size_t i)
 				      seq->data.sequence.items.start[i]);
 }
 
+void xpan_cfg_errors_add(struct xpan_cfg_errors *errs, int line,
+			 const char *msg)
+{
+	errs->total++;
+	if (errs->n >= XPAN_CFG_ERRORS_MAX)
+		return;
+	errs->e[errs->n].line = line;
+	snprintf(errs->e[errs->n].text, sizeof(errs->e[0].text), "%s", msg);
+	errs->n++;
+}
+
+void xpan_cfg_errors_sort(struct xpan_cfg_errors *errs)
+{
+	/* Insertion sort: stable, and at most XPAN_CFG_ERRORS_MAX entries. */
+	for (size_t i = 1; i < errs->n; i++) {
+		size_t j = i;
+
+		while (j > 0 && errs->e[j - 1].line > errs->e[i].line)
+			j--;
+		if (j < i) {
+			struct xpan_cfg_error tmp = errs->e[i];
+
+			memmove(&errs->e[j + 1], &errs->e[j],
+				(i - j) * sizeof(errs->e[0]));
+			errs->e[j] = tmp;
+		}
+	}
+}
+
+static int verr(struct ydoc *d, int line, char *err, size_t errlen,
+		const char *fmt, va_list ap)
+{
+	int off;
+
+	if (line)
+		off = snprintf(err, errlen, "%s:%d: ", d->path, line);
+	else
+		off = snprintf(err, errlen, "%s: ", d->path);
+	if (off >= 0 && (size_t)off < errlen)
+		vsnprintf(err + off, errlen - off, fmt, ap);
+	if (d->errs)
+		xpan_cfg_errors_add(d->errs, line, err);
+	return -1;
+}
+
 int ydoc_err(struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
 	     const char *fmt, ...)
 {
 	va_list ap;
-	int off;
 
-	if (n)
-		off = snprintf(err, errlen, "%s:%d: ", d->path, ydoc_line(n));
-	else
-		off = snprintf(err, errlen, "%s: ", d->path);
-	if (off < 0 || (size_t)off >= errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err + off, errlen - off, fmt, ap);
+	verr(d, n ? ydoc_line(n) : 0, err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int ydoc_soft_err_line(struct ydoc *d, int line, char *err, size_t errlen,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(d, line, err, errlen, fmt, ap);
+	va_end(ap);
+	return ydoc_collecting(d) ? 0 : -1;
+}
+
+int ydoc_soft_err(struct ydoc *d, const yaml_node_t *n, char *err,
+		  size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(d, n ? ydoc_line(n) : 0, err, errlen, fmt, ap);
+	va_end(ap);
+	return ydoc_collecting(d) ? 0 : -1;
 }
 
 int ydoc_check_keys(struct ydoc *d, yaml_node_t *map, const char *const *allowed,
@@ -174,10 +234,10 @@ int ydoc_check_keys(struct ydoc *d, yaml_node_t *map, const char *const *allowed
 		for (const char *const *a = allowed; k && *a; a++)
 			if (strcmp(*a, k) == 0)
 				ok = true;
-		if (!ok)
-			return ydoc_err(d, kn, err, errlen,
-					"unknown key '%s' in %s", k ? k : "?",
-					what);
+		if (!ok && ydoc_soft_err(d, kn, err, errlen,
+					 "unknown key '%s' in %s",
+					 k ? k : "?", what))
+			return -1;
 	}
 	return 0;
 }

@@ -13,10 +13,14 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#include "config_errors.h"
+
 struct ydoc {
 	yaml_document_t doc;
 	char path[256];
 	bool loaded;
+	/* Set: every error is recorded here and checks go on (--check). */
+	struct xpan_cfg_errors *errs;
 };
 
 /* Parse path. 0 on success; -1 with "FILE:LINE: ..." in err. */
@@ -67,6 +71,25 @@ int ydoc_str(struct ydoc *d, yaml_node_t *n, const char **out,
 /* Format "FILE:LINE: msg" into err (line from n; n may be NULL). */
 int ydoc_err(struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ydoc_soft_err() with an explicit line (0: none), for checks across
+ * nodes and sections. */
+int ydoc_soft_err_line(struct ydoc *d, int line, char *err, size_t errlen,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* True when errors are being collected: after a failed check the caller
+ * goes on with the next independent one instead of returning. */
+static inline bool ydoc_collecting(const struct ydoc *d)
+{
+	return d->errs != NULL;
+}
+/*
+ * A refusal the caller can go past: records it like ydoc_err(), then -1
+ * when stopping at the first error, 0 when collecting, so
+ * "if (bad && ydoc_soft_err(...)) return -1;" moves on to the next check.
+ */
+int ydoc_soft_err(struct ydoc *d, const yaml_node_t *n, char *err,
+		  size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* Parse a size string like "1G" outside a document. 0 or -1. */
 int xpan_parse_size(const char *s, uint64_t *out);

@@ -120,6 +120,37 @@ for mode in tc xdp; do
 		xit_expect_ok "$mode: no program on any port after bad config ($c)" ports_bare
 	done
 
+	# 1b. --check reports every error of the file, then of the host, one
+	# "FILE:LINE: what" a line in file order, then the count; exit 1.
+	M=$XIT_TMP/multi.yaml
+	cp "$GOOD" "$M"
+	ls=$(line_of "$M" 'serial:'); r2=$(line_of "$M" 'name: r2')
+	r3=$(line_of "$M" 'name: r3'); b1=$(line_of "$M" 'name: b1')
+	b2=$(line_of "$M" 'name: b2')
+	sed -i -e "${ls}s/serial: .*/serial: 70000/" \
+		-e "$((r2 + 1))s/port: .*/port: x${XIT_ID}zz/" \
+		-e "$((r2 + 5))s/ips: .*/ips: [10.10.0.300\/24]/" \
+		-e "$((r3 + 4))s/vlan: red/vlan: green/" \
+		-e "$((b1 + 2))s/netns: .*/netns: a\/b/" \
+		-e "$((b2 + 6))s/datapath: .*/datapath: fast/" "$M"
+	want="$M:$ls: platform.serial 70000 is out of range (0..65535)
+$M:$((r2 + 5)): '10.10.0.300/24' is not an IPv4 address with prefix (like 10.0.0.1/24)
+$M:$((r3 + 4)): node 'r3' names unknown vlan 'green' (define it under vlans:)
+$M:$((b1 + 2)): netns 'a/b' must be a name under /run/netns, not a path
+$M:$((b2 + 6)): datapath 'fast' is not tc or xdp
+$M:$((r2 + 1)): port 'x${XIT_ID}zz' of node 'r2' does not exist (create the veth/tap first, e.g. ip link add x${XIT_ID}zz type veth peer name ...)
+$M: 6 errors"
+	out=$(timeout 30 "$XIT_CTRLD" --check -c "$M" 2>&1)
+	xit_expect_eq "$mode: --check exits 1 on a file with 6 errors" "$?" 1
+	xit_expect_eq "$mode: --check prints all 6 errors in file order, then the host's, and the count" \
+		"$out" "$want"
+	out=$(timeout 30 "$XIT_CTRLD" --check -c "$GOOD" 2>&1)
+	xit_expect_eq "$mode: --check exits 0 on the good file" "$?" 0
+	xit_expect_ok "$mode: --check says ok on the good file" \
+		grep -qF "$GOOD: ok (serial" <<<"$out"
+	xit_expect_eq "$mode: no pins or state after --check" \
+		"$(find "$XIT_BPFFS" "$XIT_STATE" -mindepth 1 2>/dev/null | wc -l)" 0
+
 	# 2. Existing state and pins: a refused start changes nothing.
 	xit_start_ctrld
 	xit_expect_nodes_configured
