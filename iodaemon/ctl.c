@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -243,6 +244,7 @@ static int do_conns(void *ctx, const struct xpan_api_req *req, FILE *out,
 		const char *state = !c->full_feature ? "login" :
 				    c->discovery ? "discovery" : "normal";
 		unsigned int waiting = 0;
+		char sip[INET_ADDRSTRLEN];
 		struct iscsi_task *t;
 
 		for (t = c->memq_head; t; t = t->memq_next)
@@ -259,6 +261,12 @@ static int do_conns(void *ctx, const struct xpan_api_req *req, FILE *out,
 		jsonw_bool_field(jw, "parked", c->parked);
 		jsonw_uint_field(jw, "waiting_for_memory", waiting);
 		jsonw_uint_field(jw, "task_set_full", c->task_set_full);
+		/* the node the storage network says it is, by its address */
+		if (c->storage_ip)
+			inet_ntop(AF_INET, &c->storage_ip, sip, sizeof(sip));
+		jsonw_string_field(jw, "storage_ip", c->storage_ip ? sip : "");
+		jsonw_string_field(jw, "node", c->full_feature && c->node ?
+				   c->node->name : "");
 		jsonw_end_object(jw);
 	}
 	jsonw_end_array(jw);

@@ -147,6 +147,8 @@ for mode in ${XIT_MODES:-tc xdp}; do
 		"$XIT_TMP/stop-hold" >"$XIT_TMP/hold.out" 2>&1
 	xit_wait_for 15 grep -q '^login ok' "$XIT_TMP/hold.out" ||
 		xit_failed "$mode: r1 holds a session ($(cat "$XIT_TMP/hold.out"))"
+	xit_expect_eq "$mode: storage conns shows r1's session by its storage address" \
+		"$(iod_conns_json | jq -r --arg a "$r1s" '[.. | objects | select(.storage_ip? == $a) | .node] | join(",")')" r1
 	node_storage_config "$mode"
 	sed -i "/^  - name: r1\$/,/^    datapath:/d; /node: r1,/d" "$XIT_CFG"
 	xit_expect_ok "$mode: reload without r1" xit_xpan reload
